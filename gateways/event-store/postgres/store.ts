@@ -1,0 +1,311 @@
+/**
+ * The Postgres event store adapter: one SQL implementation behind the SqlClient port, run on a
+ * PostgreSQL server (node `pg`) or on PGlite (embedded mode).
+ */
+import { pino, type Logger } from 'pino';
+import { SqlConnectionError, SqlError, UNIQUE_VIOLATION, type SqlClient } from '../../sql/port.js';
+import {
+  EventIdConflictError,
+  EventStoreUnavailableError,
+  StreamDeletedError,
+  WrongExpectedRevisionError,
+} from '../errors.js';
+import type {
+  AppendOptions,
+  AppendResult,
+  DeleteStreamOptions,
+  EventFilter,
+  EventMetadata,
+  EventStore,
+  ExpectedRevision,
+  JsonObject,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeOptions,
+  Subscription,
+} from '../port.js';
+import { START, comparePositions, formatPosition, parsePosition, type Position } from '../position.js';
+import {
+  prepareAppend,
+  validateExpectedRevision,
+  validateFilter,
+  validateReadAllOptions,
+  validateReadStreamOptions,
+  validateStreamName,
+} from '../validation.js';
+import { ensureEventStoreSchema } from './schema.js';
+import { PostgresSubscription } from './subscription.js';
+import { Wakeups } from './wakeups.js';
+
+export interface PostgresEventStoreOptions {
+  logger?: Logger;
+  /** Events per page for reads and subscriptions (default 1,000). */
+  pageSize?: number;
+  /** Close the SqlClient when the store is closed. */
+  ownsClient?: boolean;
+}
+
+interface EventRow {
+  pos_tx: string;
+  pos_seq: string;
+  id: string;
+  stream_name: string;
+  rev: string;
+  event_type: string;
+  data: JsonObject;
+  metadata: EventMetadata;
+  occurred_at: Date;
+}
+
+export interface Page {
+  events: RecordedEvent[];
+  /** Every event below (horizon, 0) has been scanned. */
+  horizon: Position;
+  /** Committed events exist beyond the horizon, held back by an older running transaction. */
+  heldBack: boolean;
+}
+
+const EVENT_COLUMNS = /* sql */ `
+  es_events.transaction_id::text as pos_tx, es_events.seq::text as pos_seq, es_events.event_id::text as id,
+  es_events.stream_name, es_events.revision::text as rev, es_events.event_type, es_events.data,
+  es_events.metadata, es_events.occurred_at`;
+
+const READ_PAGE = /* sql */ `
+  with h as materialized (
+    select x.horizon,
+           exists (select 1 from es_events w where w.transaction_id >= x.horizon) as held_back
+      from (select pg_snapshot_xmin(pg_current_snapshot()) as horizon) x
+  )
+  select h.horizon::text as horizon, h.held_back, e.*
+    from h
+    left join lateral (
+      select ${EVENT_COLUMNS}
+        from es_events
+       where (transaction_id, seq) > ($1::text::xid8, $2::bigint)
+         and transaction_id < h.horizon
+         and ($4::text[] is null or stream_name like any ($4::text[]))
+         and ($5::text[] is null or event_type = any ($5::text[]))
+       order by es_events.transaction_id, es_events.seq
+       limit $3
+    ) e on true`;
+
+const APPEND_ATTEMPTS = 4;
+const READ_ATTEMPTS = 4;
+
+export class PostgresEventStore implements EventStore {
+  private readonly logger: Logger;
+  private readonly pageSize: number;
+  readonly wakeups: Wakeups;
+  private readonly subscriptions = new Set<PostgresSubscription>();
+  private closed = false;
+
+  private constructor(
+    private readonly sql: SqlClient,
+    private readonly options: PostgresEventStoreOptions,
+  ) {
+    this.logger = options.logger ?? pino({ level: 'silent' });
+    this.pageSize = options.pageSize ?? 1_000;
+    this.wakeups = new Wakeups(sql, this.logger);
+  }
+
+  /** Creates the schema if needed and returns a store on it. */
+  static async open(sql: SqlClient, options: PostgresEventStoreOptions = {}): Promise<PostgresEventStore> {
+    await ensureEventStoreSchema(sql);
+    return new PostgresEventStore(sql, options);
+  }
+
+  async append(stream: string, events: readonly unknown[], options?: AppendOptions): Promise<AppendResult> {
+    const batch = prepareAppend(stream, events, options);
+    const payload = JSON.stringify(batch.events);
+    const expected = String(batch.expectedRevision);
+    const row = await this.withRetries(APPEND_ATTEMPTS, async () => {
+      try {
+        const rows = await this.sql.query<{ status: string; revision: string | null; tx: string | null; seq: string | null }>(
+          'select status, revision::text, tx::text, seq::text from es_append($1, $2, $3::jsonb)',
+          [batch.stream, expected, payload],
+        );
+        return rows[0]!;
+      } catch (error) {
+        // Two concurrent tries of the same batch: the loser retries and finds the winner's events.
+        if (error instanceof SqlError && error.sqlState === UNIQUE_VIOLATION) throw new RetryableConflict(error);
+        throw error;
+      }
+    });
+    switch (row.status) {
+      case 'ok':
+      case 'duplicate':
+        if (row.status === 'ok') this.wakeups.announce();
+        return { nextRevision: BigInt(row.revision!), position: formatPosition(row.tx!, row.seq!) };
+      case 'wrong_expected':
+        throw new WrongExpectedRevisionError(batch.stream, batch.expectedRevision, actualRevision(row.revision));
+      case 'deleted':
+        throw new StreamDeletedError(batch.stream);
+      case 'id_conflict':
+        throw new EventIdConflictError(batch.stream, batch.events.map((e) => e.id));
+      default:
+        throw new Error(`es_append returned an unknown status ${row.status}`);
+    }
+  }
+
+  async *readStream(stream: string, options?: ReadStreamOptions): AsyncGenerator<RecordedEvent> {
+    validateStreamName(stream);
+    const { direction, fromRevision, maxCount } = validateReadStreamOptions(options);
+    const state = await this.withRetries(READ_ATTEMPTS, () =>
+      this.sql.query<{ deleted: boolean }>('select deleted from es_streams where stream_name = $1', [stream]),
+    );
+    if (state[0]?.deleted) throw new StreamDeletedError(stream);
+    const forwards = direction === 'forwards';
+    let remaining = maxCount ?? Number.POSITIVE_INFINITY;
+    let from: bigint | undefined = fromRevision;
+    while (remaining > 0) {
+      const limit = Math.min(this.pageSize, remaining);
+      const rows = await this.withRetries(READ_ATTEMPTS, () =>
+        this.sql.query<EventRow>(
+          `select ${EVENT_COLUMNS} from es_events
+            where stream_name = $1 and ($2::bigint is null or revision ${forwards ? '>=' : '<='} $2::bigint)
+            order by es_events.revision ${forwards ? 'asc' : 'desc'} limit $3`,
+          [stream, from === undefined ? null : from.toString(), limit],
+        ),
+      );
+      for (const row of rows) yield toRecorded(row);
+      remaining -= rows.length;
+      if (rows.length < limit) return;
+      const last = BigInt(rows[rows.length - 1]!.rev);
+      if (!forwards && last === 0n) return;
+      from = forwards ? last + 1n : last - 1n;
+    }
+  }
+
+  async *readAll(options?: ReadAllOptions): AsyncGenerator<RecordedEvent> {
+    validateReadAllOptions(options);
+    let cursor = options?.fromPosition ?? START;
+    let remaining = options?.maxCount ?? Number.POSITIVE_INFINITY;
+    while (remaining > 0) {
+      const limit = Math.min(this.pageSize, remaining);
+      const page = await this.withRetries(READ_ATTEMPTS, () => this.readPage(cursor, limit, options?.filter));
+      for (const event of page.events) yield event;
+      remaining -= page.events.length;
+      if (page.events.length < limit) return;
+      cursor = page.events[page.events.length - 1]!.position;
+    }
+  }
+
+  /** One page of the global order after `after`, limited to what no running transaction can precede. */
+  async readPage(after: Position, limit: number, filter: EventFilter | undefined): Promise<Page> {
+    const { major, minor } = parsePosition(after);
+    const rows = await this.sql.query<{ horizon: string; held_back: boolean } & Partial<EventRow>>(READ_PAGE, [
+      major.toString(),
+      minor.toString(),
+      limit,
+      filter?.streamPrefixes?.length ? filter.streamPrefixes.map(likePrefix) : null,
+      filter?.eventTypes?.length ? [...filter.eventTypes] : null,
+    ]);
+    const first = rows[0]!;
+    const events = first.pos_tx === null || first.pos_tx === undefined ? [] : rows.map((row) => toRecorded(row as EventRow));
+    return { events, horizon: formatPosition(first.horizon, 0), heldBack: first.held_back };
+  }
+
+  subscribeToAll(options?: SubscribeOptions): Subscription {
+    if (options?.fromPosition !== undefined) parsePosition(options.fromPosition);
+    validateFilter(options?.filter);
+    const subscription = new PostgresSubscription(this, this.wakeups, this.logger, {
+      from: options?.fromPosition ?? START,
+      filter: options?.filter,
+      pageSize: this.pageSize,
+      onClose: () => this.subscriptions.delete(subscription),
+    });
+    if (this.closed) void subscription.close();
+    else this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async headPosition(): Promise<Position> {
+    const rows = await this.withRetries(READ_ATTEMPTS, () =>
+      this.sql.query<{ tx: string; seq: string }>(
+        `select e.transaction_id::text as tx, e.seq::text as seq from es_events e
+          where e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+          order by e.transaction_id desc, e.seq desc limit 1`,
+      ),
+    );
+    const row = rows[0];
+    return row ? formatPosition(row.tx, row.seq) : START;
+  }
+
+  async deleteStream(stream: string, options?: DeleteStreamOptions): Promise<void> {
+    validateStreamName(stream);
+    const expected: ExpectedRevision = options?.expectedRevision === undefined ? 'any' : options.expectedRevision;
+    validateExpectedRevision(expected);
+    const rows = await this.withRetries(APPEND_ATTEMPTS, () =>
+      this.sql.query<{ status: string; revision: string }>(
+        'select status, revision::text from es_delete_stream($1, $2)',
+        [stream, String(expected)],
+      ),
+    );
+    const row = rows[0]!;
+    if (row.status === 'wrong_expected') throw new WrongExpectedRevisionError(stream, expected, actualRevision(row.revision));
+    if (row.status === 'deleted') throw new StreamDeletedError(stream);
+  }
+
+  comparePositions(a: Position, b: Position): number {
+    return comparePositions(a, b);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    await this.wakeups.close();
+    if (this.options.ownsClient) await this.sql.close();
+  }
+
+  /**
+   * Runs `work`, retrying when the connection failed. Appends are safe to retry because event ids
+   * make them idempotent: a batch that did commit before the connection dropped is answered with
+   * its original result.
+   */
+  private async withRetries<T>(attempts: number, work: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await work();
+      } catch (error) {
+        const retryable = error instanceof SqlConnectionError || error instanceof RetryableConflict;
+        if (!retryable || attempt >= attempts || this.closed) {
+          if (error instanceof SqlConnectionError) {
+            throw new EventStoreUnavailableError(`event store unavailable: ${error.message}`, { cause: error });
+          }
+          if (error instanceof RetryableConflict) throw error.cause;
+          throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+      }
+    }
+  }
+}
+
+class RetryableConflict extends Error {
+  constructor(override readonly cause: SqlError) {
+    super(cause.message);
+  }
+}
+
+function actualRevision(revision: string | null): bigint | 'no_stream' {
+  return revision === null || revision === '-1' ? 'no_stream' : BigInt(revision);
+}
+
+function likePrefix(prefix: string): string {
+  return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    id: row.id,
+    type: row.event_type,
+    stream: row.stream_name,
+    revision: BigInt(row.rev),
+    position: formatPosition(row.pos_tx, row.pos_seq),
+    occurredAt: row.occurred_at.toISOString(),
+    data: row.data,
+    metadata: row.metadata,
+  };
+}
