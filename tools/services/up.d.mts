@@ -1,0 +1,1 @@
+export function ensureServices(options?: { log?: (line: string) => void }): Promise<void>;
