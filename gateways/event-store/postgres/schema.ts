@@ -9,7 +9,7 @@
 import type { SqlClient } from '../../sql/port.js';
 
 export const NOTIFY_CHANNEL = 'chorus_events';
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 const SCHEMA_LOCK = 'chorus:event-store:schema';
 
 const DDL = /* sql */ `
@@ -56,6 +56,13 @@ declare
   v_min bigint;
   v_max bigint;
 begin
+  -- Serialise writers of this stream BEFORE this transaction writes anything. A transaction id is
+  -- assigned at the first write (a row lock counts), so taking the stream's lock first guarantees
+  -- that a later writer of the stream gets a higher transaction id than the one it waited for:
+  -- per-stream revision order then agrees with the global (transaction_id, seq) order. (With only
+  -- the row lock, a waiter can take its id before the holder does, and sort before it.)
+  perform pg_advisory_xact_lock(hashtextextended(p_stream, 0));
+
   -- A batch whose ids are all stored already, as one contiguous run in this stream, is a retry:
   -- answer with the original result and write nothing.
   select count(*)::int, count(*) filter (where e.stream_name = p_stream)::int, min(e.revision), max(e.revision)
@@ -73,9 +80,10 @@ begin
     return;
   end if;
 
+  -- The advisory lock serialises this stream's writers, so a plain read of its row is stable.
   loop
     select s.revision, s.deleted into v_current, v_deleted
-      from es_streams s where s.stream_name = p_stream for update;
+      from es_streams s where s.stream_name = p_stream;
     exit when found;
     if p_expected not in ('any', 'no_stream') then
       return query select 'wrong_expected'::text, -1::bigint, null::xid8, null::bigint;
@@ -88,7 +96,7 @@ begin
       v_created := true;
       exit;
     end if;
-    -- Another writer created the stream meanwhile: lock its row and check again.
+    -- Only a writer bypassing es_append could have created it meanwhile: read it again.
   end loop;
 
   if not v_created then
@@ -123,8 +131,9 @@ declare
   v_current bigint;
   v_deleted boolean;
 begin
+  perform pg_advisory_xact_lock(hashtextextended(p_stream, 0));
   select s.revision, s.deleted into v_current, v_deleted
-    from es_streams s where s.stream_name = p_stream for update;
+    from es_streams s where s.stream_name = p_stream;
   if not found then
     if p_expected not in ('any', 'no_stream') then
       return query select 'wrong_expected'::text, -1::bigint;
