@@ -4,7 +4,6 @@ const services = './tests/support/global-services.ts';
 
 export default defineConfig({
   test: {
-    reporters: process.env.CI ? ['default'] : ['default'],
     projects: [
       {
         test: {
@@ -27,6 +26,15 @@ export default defineConfig({
           include: ['tests/integration/**/*.test.ts'],
           globalSetup: [services, './tests/support/global-kafka.ts'],
           testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['tests/e2e/**/*.test.ts'],
+          globalSetup: [services],
+          testTimeout: 120_000,
           hookTimeout: 120_000,
         },
       },

@@ -1,0 +1,78 @@
+/**
+ * Opens the SQL database and the event store the configuration asks for: PGlite under the data
+ * folder (embedded), PostgreSQL (DATABASE_URL), and EventStoreDB for events (ESDB_URL).
+ */
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { EventStore } from '../gateways/event-store/port.js';
+import { PostgresEventStore } from '../gateways/event-store/postgres/store.js';
+import { createPgClient } from '../gateways/sql/pg.js';
+import { createPgliteClient } from '../gateways/sql/pglite.js';
+import type { SqlClient } from '../gateways/sql/port.js';
+import type { Config } from './config.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+
+export interface Storage {
+  sql: SqlClient;
+  events: EventStore;
+  /** One line for the start-up log: what runs on what. */
+  description: string;
+  close(): Promise<void>;
+}
+
+export async function openStorage(config: Config, logger: Logger): Promise<Storage> {
+  let lock: DataDirLock | undefined;
+  let sql: SqlClient;
+  let sqlDescription: string;
+  if (config.databaseUrl) {
+    sql = createPgClient({ connectionString: config.databaseUrl, applicationName: `chorus:${config.nodeId}`, logger });
+    sqlDescription = `PostgreSQL at ${redact(config.databaseUrl)}`;
+  } else {
+    lock = lockDataDir(config.dataDir);
+    try {
+      sql = await createPgliteClient(join(config.dataDir, 'pglite'));
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+    sqlDescription = `PGlite in ${config.dataDir} (embedded)`;
+  }
+
+  try {
+    let events: EventStore;
+    let eventsDescription: string;
+    if (config.esdbUrl) {
+      const { EventStoreDbEventStore } = await import('../gateways/event-store/eventstoredb/store.js');
+      events = await EventStoreDbEventStore.connect(config.esdbUrl, { logger });
+      eventsDescription = `EventStoreDB at ${redact(config.esdbUrl)}`;
+    } else {
+      events = await PostgresEventStore.open(sql, { logger });
+      eventsDescription = sqlDescription;
+    }
+    return {
+      sql,
+      events,
+      description: `events: ${eventsDescription}; read models: ${sqlDescription}`,
+      async close() {
+        await events.close();
+        await sql.close();
+        lock?.release();
+      },
+    };
+  } catch (error) {
+    await sql.close().catch(() => undefined);
+    lock?.release();
+    throw error;
+  }
+}
+
+/** Hides the password of a connection URL in logs. */
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<invalid url>';
+  }
+}
