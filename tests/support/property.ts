@@ -1,5 +1,5 @@
 /** Shared settings for property tests: FC_NUM_RUNS overrides each property's default run count. */
-import fc from 'fast-check';
+import type fc from 'fast-check';
 
 export function propertyParameters<T>(defaultRuns: number): fc.Parameters<T> {
   const fromEnv = process.env.FC_NUM_RUNS === undefined ? undefined : Number(process.env.FC_NUM_RUNS);
