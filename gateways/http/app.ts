@@ -1,7 +1,7 @@
 /**
  * The Fastify application. This issue's slice: liveness and readiness; the v1 API plugs in here.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 
 export interface ReadinessCheck {
@@ -23,7 +23,7 @@ const checkResult = {
 
 export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: options.logger,
+    loggerInstance: options.logger as FastifyBaseLogger,
     disableRequestLogging: false,
     requestIdHeader: 'x-request-id',
     return503OnClosing: true,
