@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { singleNodeAddress, withNodeAddress } from './connection-string.js';
+
+describe('singleNodeAddress', () => {
+  it('finds the one node of an esdb:// string', () => {
+    expect(singleNodeAddress('esdb://eventstore:2113?tls=false')).toEqual({ host: 'eventstore', port: 2113 });
+    expect(singleNodeAddress('esdb://admin:changeit@localhost:1113/?tls=false')).toEqual({ host: 'localhost', port: 1113 });
+    expect(singleNodeAddress('esdb://localhost')).toEqual({ host: 'localhost', port: 2113 });
+    expect(singleNodeAddress('esdb://[::1]:2113?tls=false')).toEqual({ host: '::1', port: 2113 });
+  });
+
+  it('declines discovery, clusters and other strings', () => {
+    expect(singleNodeAddress('esdb+discover://cluster.local:2113')).toBeUndefined();
+    expect(singleNodeAddress('esdb://a:2113,b:2113,c:2113?tls=false')).toBeUndefined();
+    expect(singleNodeAddress('postgres://localhost:5432/chorus')).toBeUndefined();
+    expect(singleNodeAddress('esdb://localhost:99999')).toBeUndefined();
+  });
+});
+
+describe('withNodeAddress', () => {
+  it('swaps the node and keeps credentials and options', () => {
+    expect(withNodeAddress('esdb://admin:changeit@eventstore:2113/?tls=false&defaultDeadline=5000', { host: '127.0.0.1', port: 40_001 })).toBe(
+      'esdb://admin:changeit@127.0.0.1:40001/?tls=false&defaultDeadline=5000',
+    );
+    expect(withNodeAddress('esdb://eventstore', { host: '::1', port: 40_001 })).toBe('esdb://[::1]:40001');
+  });
+
+  it('refuses strings it cannot rewrite', () => {
+    expect(() => withNodeAddress('esdb+discover://cluster.local', { host: '127.0.0.1', port: 1 })).toThrow();
+  });
+});
