@@ -84,6 +84,14 @@ export interface SubscribeOptions {
   /** Exclusive. Defaults to the beginning. */
   fromPosition?: Position;
   filter?: EventFilter;
+  /**
+   * Progress beyond the last delivered event: called with a position once every event up to it
+   * that matches the filter has been delivered and the consumer has asked for the next one. With
+   * a filter this moves past events the subscriber never sees, so a consumer can tell that it has
+   * caught up with a position (read-your-writes) without receiving every event. Positions passed
+   * here need not be positions of events; they only compare.
+   */
+  onProgress?: (position: Position) => void;
 }
 
 /** Catches up from `fromPosition`, then delivers new events as they are committed. */

@@ -384,6 +384,35 @@ export function describeEventStoreContract(adapter: string, createFixture: Fixtu
         expect(sub.seen.map((e) => Number(e.revision))).toEqual([2, 4]);
       });
 
+      it('reports progress past events its filter skips, once the consumer has taken the rest', async () => {
+        const category = `c${tag()}`;
+        const stream = freshStream(category);
+        const progress: string[] = [];
+        const subscription = store.subscribeToAll({
+          fromPosition: await store.headPosition(),
+          filter: { streamPrefixes: [`${category}-`], eventTypes: ['Wanted'] },
+          onProgress: (position) => progress.push(position),
+        });
+        const sub = drain(subscription);
+        const wanted = await store.append(stream, [event('Wanted')]);
+        const skipped = await store.append(stream, [event('Unwanted'), event('Unwanted')]);
+        const elsewhere = await store.append(freshStream(), [event('Wanted')]);
+        await sub.until((seen) => seen.length === 1);
+        const deadline = Date.now() + 10_000;
+        const passed = (p: string) => progress.some((q) => store.comparePositions(q, p) >= 0);
+        while (!(passed(skipped.position) && passed(elsewhere.position)) && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        await subscription.close();
+        expect(sub.seen.map((e) => e.position)).toEqual([wanted.position]);
+        expect(passed(skipped.position)).toBe(true);
+        expect(passed(elsewhere.position)).toBe(true);
+        // Progress only moves forwards.
+        for (let i = 1; i < progress.length; i += 1) {
+          expect(store.comparePositions(progress[i - 1]!, progress[i]!)).toBeLessThanOrEqual(0);
+        }
+      });
+
       it('ends the iteration when the consumer breaks out', async () => {
         const stream = freshStream();
         await store.append(stream, events(3));

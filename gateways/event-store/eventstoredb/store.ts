@@ -202,8 +202,15 @@ export class EventStoreDbEventStore implements EventStore {
     const filter = options?.filter;
     const subscription = new EventStoreDbSubscription(this.logger, {
       from: options?.fromPosition ?? START,
+      // With onProgress the server filters only by namespace, so every record passes through here
+      // and progress past filtered-out events is exact (the server's checkpoints arrive out of
+      // step with what the consumer has taken, so they cannot be used for this).
       open: (from) =>
-        this.client.subscribeToAll({ fromPosition: toReadPosition(from), filter: serverFilter(filter, this.names.prefix) }),
+        this.client.subscribeToAll({
+          fromPosition: toReadPosition(from),
+          filter: serverFilter(options?.onProgress ? undefined : filter, this.names.prefix),
+        }),
+      onProgress: options?.onProgress,
       select: (stored, position) => this.select(stored, position, filter),
       onClose: () => this.subscriptions.delete(subscription),
     });

@@ -22,6 +22,8 @@ export interface EventStoreDbSubscriptionOptions {
   open: (from: Position) => AllStreamSubscription;
   /** The event to deliver for a record, or undefined to pass over it (system, filtered out). */
   select: (stored: AllStreamRecordedEvent, position: Position) => RecordedEvent | undefined;
+  /** Told each position passed over without delivering an event (see SubscribeOptions.onProgress). */
+  onProgress: ((position: Position) => void) | undefined;
   onClose: () => void;
 }
 
@@ -80,7 +82,10 @@ export class EventStoreDbSubscription implements Subscription {
               retryDelay = 0;
             }
             const event = select(stored, position);
-            if (!event) continue;
+            if (!event) {
+              this.options.onProgress?.(position);
+              continue;
+            }
             yield event;
             if (signal.aborted) return;
           }

@@ -212,6 +212,7 @@ export class PostgresEventStore implements EventStore {
     const subscription = new PostgresSubscription(this, this.wakeups, this.logger, {
       from: options?.fromPosition ?? START,
       filter: options?.filter,
+      onProgress: options?.onProgress,
       pageSize: this.pageSize,
       onClose: () => this.subscriptions.delete(subscription),
     });

@@ -25,6 +25,7 @@ interface PageReader {
 export interface PostgresSubscriptionOptions {
   from: Position;
   filter: EventFilter | undefined;
+  onProgress: ((position: Position) => void) | undefined;
   pageSize: number;
   onClose: () => void;
 }
@@ -81,6 +82,7 @@ export class PostgresSubscription implements Subscription {
         }
         if (page.events.length === pageSize) continue;
         cursor = maxPosition(cursor, page.horizon);
+        this.options.onProgress?.(cursor);
         if (page.heldBack) {
           // An older transaction is still running; its commit (or a short wait) lets us read on.
           heldBackDelay = Math.min(Math.max(heldBackDelay * 2, 2), HELD_BACK_MAX_MS);

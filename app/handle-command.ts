@@ -1,0 +1,89 @@
+/**
+ * Runs a command against one stream: read it, fold it, decide, append with the expected revision.
+ * When another writer got there first (WrongExpectedRevision), it reads again and decides again,
+ * a bounded number of times.
+ */
+import { fold, type Decider, type DomainEvent } from '../domain/shared/decider.js';
+import { WrongExpectedRevisionError } from '../gateways/event-store/errors.js';
+import type { EventMetadata, EventStore, JsonObject, NewEvent, Position, StreamRevision } from '../gateways/event-store/port.js';
+import { uuidv7 } from '../gateways/event-store/uuid.js';
+
+export interface CommandMetadata {
+  actorId?: string;
+  correlationId?: string;
+  causationId?: string;
+}
+
+export interface HandleOptions {
+  /** Attempts when another writer appended first (default 5). */
+  maxAttempts?: number;
+  /** Id generator (default UUIDv7). */
+  newId?: () => string;
+}
+
+export interface CommandResult<Event extends DomainEvent, State> {
+  /** The events this command recorded (none when it changed nothing). */
+  events: Event[];
+  eventIds: string[];
+  /** Where the last event of the stream now sits: what read-your-writes waits for. */
+  position: Position | undefined;
+  revision: StreamRevision | undefined;
+  state: State;
+}
+
+export class TooMuchContentionError extends Error {
+  override readonly name = 'TooMuchContentionError';
+  readonly code = 'TOO_MUCH_CONTENTION';
+  constructor(readonly stream: string, attempts: number) {
+    super(`stream ${stream}: gave up after ${attempts} attempts, other writers kept changing it`);
+  }
+}
+
+export async function loadStream<Event extends DomainEvent, State>(
+  store: EventStore,
+  decider: Pick<Decider<unknown, Event, State>, 'initialState' | 'evolve'>,
+  stream: string,
+): Promise<{ state: State; revision: StreamRevision | undefined; position: Position | undefined }> {
+  let revision: StreamRevision | undefined;
+  let position: Position | undefined;
+  const events: Event[] = [];
+  for await (const recorded of store.readStream(stream)) {
+    events.push({ type: recorded.type, data: recorded.data } as unknown as Event);
+    revision = recorded.revision;
+    position = recorded.position;
+  }
+  return { state: fold(decider, events), revision, position };
+}
+
+export async function handleCommand<Command, Event extends DomainEvent, State>(
+  store: EventStore,
+  decider: Decider<Command, Event, State>,
+  stream: string,
+  command: Command,
+  metadata: CommandMetadata = {},
+  options: HandleOptions = {},
+): Promise<CommandResult<Event, State>> {
+  const maxAttempts = options.maxAttempts ?? 5;
+  const newId = options.newId ?? uuidv7;
+  for (let attempt = 1; ; attempt += 1) {
+    const loaded = await loadStream(store, decider, stream);
+    const events = decider.decide(command, loaded.state);
+    const state = events.reduce(decider.evolve, loaded.state);
+    if (events.length === 0) {
+      return { events, eventIds: [], position: loaded.position, revision: loaded.revision, state };
+    }
+    const meta: EventMetadata = {};
+    if (metadata.actorId) meta.actorId = metadata.actorId;
+    if (metadata.correlationId) meta.correlationId = metadata.correlationId;
+    if (metadata.causationId) meta.causationId = metadata.causationId;
+    const batch: NewEvent[] = events.map((e) => ({ id: newId(), type: e.type, data: e.data as JsonObject, metadata: meta }));
+    try {
+      const result = await store.append(stream, batch, { expectedRevision: loaded.revision ?? 'no_stream' });
+      return { events, eventIds: batch.map((e) => e.id), position: result.position, revision: result.nextRevision, state };
+    } catch (error) {
+      if (error instanceof WrongExpectedRevisionError && attempt < maxAttempts) continue;
+      if (error instanceof WrongExpectedRevisionError) throw new TooMuchContentionError(stream, attempt);
+      throw error;
+    }
+  }
+}
