@@ -3,7 +3,7 @@
  * Importing the same catalog twice records nothing the second time; the same id with different
  * content is a conflict, never a silent overwrite.
  */
-import { checkGenres, checkId, checkName, checkTime } from '../shared/checks.js';
+import { canonicalJson, checkGenres, checkId, checkName, checkTime, isCalendarDate } from '../shared/checks.js';
 import { assertNever, type Decider } from '../shared/decider.js';
 import { reject } from '../shared/errors.js';
 import type { AlbumReleased, CatalogEvent, CatalogTrack, TrackAudio } from './events.js';
@@ -44,7 +44,7 @@ export type CatalogState =
       tracks: ReadonlyMap<string, { albumId: string; audio?: TrackAudio }>;
     };
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
 
 export function decideCatalog(command: CatalogCommand, state: CatalogState): CatalogEvent[] {
   const artistId = checkId(command.artistId, 'artistId');
@@ -75,13 +75,14 @@ export function decideCatalog(command: CatalogCommand, state: CatalogState): Cat
       return [{ type: 'AlbumReleased', data: album }];
     }
     case 'AttachTrackAudio': {
+      const at = checkTime(command.at, 'at');
       if (state.status !== 'added') return reject('ARTIST_NOT_FOUND', `artist ${artistId} does not exist`);
       const trackId = checkId(command.trackId, 'trackId');
       const track = state.tracks.get(trackId);
       if (!track) return reject('TRACK_NOT_FOUND', `track ${trackId} is not in ${artistId}'s catalog`);
       const audio = checkAudio(command.audio);
       if (track.audio && same(track.audio, audio)) return [];
-      return [{ type: 'TrackAudioAttached', data: { trackId, albumId: track.albumId, artistId, audio, at: checkTime(command.at, 'at') } }];
+      return [{ type: 'TrackAudioAttached', data: { trackId, albumId: track.albumId, artistId, audio, at } }];
     }
     default:
       return assertNever(command);
@@ -91,8 +92,10 @@ export function decideCatalog(command: CatalogCommand, state: CatalogState): Cat
 function checkAlbum(command: Extract<CatalogCommand, { type: 'ReleaseAlbum' }>, artistId: string): AlbumReleased['data'] {
   const albumId = checkId(command.albumId, 'albumId');
   const title = checkName(command.title, `album ${albumId} title`);
-  if (typeof command.releaseDate !== 'string' || !RELEASE_DATE.test(command.releaseDate)) {
-    reject('VALIDATION_FAILED', `album ${albumId}: releaseDate must be YYYY, YYYY-MM or YYYY-MM-DD`);
+  const date = typeof command.releaseDate === 'string' ? RELEASE_DATE.exec(command.releaseDate) : null;
+  const [year, month, day] = (command.releaseDate ?? '').split('-').map(Number);
+  if (!date || (day !== undefined && !isCalendarDate(year!, month!, day))) {
+    reject('VALIDATION_FAILED', `album ${albumId}: releaseDate must be a real date as YYYY, YYYY-MM or YYYY-MM-DD`);
   }
   if (!Array.isArray(command.tracks) || command.tracks.length === 0 || command.tracks.length > 500) {
     reject('VALIDATION_FAILED', `album ${albumId} must have 1 to 500 tracks`);

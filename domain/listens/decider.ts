@@ -38,6 +38,7 @@ export function decideListens(command: ListensCommand, _state: ListensState): Li
   const at = checkTime(command.at, 'at');
   if (command.trackDurationMs === undefined) reject('TRACK_NOT_FOUND', `track ${trackId} does not exist`);
   const duration = command.trackDurationMs!;
+  if (!Number.isSafeInteger(duration) || duration < 1) throw new Error(`trackDurationMs ${duration} from the catalog is not a length`);
   const { msPlayed } = command;
   if (!Number.isSafeInteger(msPlayed) || msPlayed < 0) {
     reject('INVALID_PLAY', `msPlayed must be a whole number of milliseconds >= 0, got ${msPlayed}`);

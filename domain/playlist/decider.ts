@@ -38,13 +38,14 @@ export interface ActivePlaylist {
   collaborators: ReadonlyMap<string, CollaboratorRole>;
 }
 
-export type PlaylistState = { status: 'none' } | ActivePlaylist | { status: 'deleted'; playlistId: string };
+/** A deleted playlist keeps who could see it, so that others learn nothing about it. */
+export type PlaylistState = { status: 'none' } | ActivePlaylist | (Omit<ActivePlaylist, 'status'> & { status: 'deleted' });
 
 function active(state: PlaylistState, playlistId: string, actorId: string): ActivePlaylist {
   if (state.status === 'none') return reject('PLAYLIST_NOT_FOUND', `playlist ${playlistId} does not exist`);
-  if (state.status === 'deleted') return reject('PLAYLIST_DELETED', `playlist ${playlistId} has been deleted`);
   // Someone who may not even see the playlist learns nothing about it.
   if (!canRead(state, actorId)) return reject('PLAYLIST_NOT_FOUND', `playlist ${playlistId} does not exist`);
+  if (state.status === 'deleted') return reject('PLAYLIST_DELETED', `playlist ${playlistId} has been deleted`);
   return state;
 }
 
@@ -106,8 +107,11 @@ export function decidePlaylist(command: PlaylistCommand, state: PlaylistState): 
     }
     case 'RemoveCollaborator': {
       const playlist = active(state, playlistId, command.actorId);
-      if (!canManage(playlist, command.actorId)) return reject('FORBIDDEN', 'only the owner manages collaborators');
       const userId = checkId(command.userId, 'userId');
+      // The owner removes anyone; a collaborator may leave.
+      if (!canManage(playlist, command.actorId) && userId !== command.actorId) {
+        return reject('FORBIDDEN', 'only the owner manages collaborators (collaborators may remove themselves)');
+      }
       return playlist.collaborators.has(userId) ? [{ type: 'CollaboratorRemoved', data: { playlistId, userId, removedBy: command.actorId, at } }] : [];
     }
     case 'DeletePlaylist': {
@@ -140,10 +144,17 @@ export function evolvePlaylist(state: PlaylistState, event: PlaylistEvent): Play
       return { ...state, collaborators };
     }
     case 'PlaylistDeleted':
-      return { status: 'deleted', playlistId: state.playlistId };
-    case 'PlaylistEdited':
+      return { ...state, status: 'deleted' };
+    case 'PlaylistEdited': {
+      // The contents live in the CRDT document; its name and description are kept here too.
+      let { name, description } = state;
+      for (const change of event.data.changes) {
+        if (change.op === 'rename') name = change.name;
+        if (change.op === 'describe') description = change.description;
+      }
+      return name === state.name && description === state.description ? state : { ...state, name, description };
+    }
     case 'PlaylistCompacted':
-      // The contents live in the CRDT document; renames there are read from its meta map.
       return state;
     default:
       return assertNever(event);

@@ -5,7 +5,6 @@
 export type DomainErrorCode =
   | 'VALIDATION_FAILED'
   | 'USER_NOT_FOUND'
-  | 'USER_ALREADY_REGISTERED'
   | 'CANNOT_FOLLOW_SELF'
   | 'TRACK_NOT_FOUND'
   | 'ARTIST_NOT_FOUND'

@@ -1,6 +1,7 @@
 /**
  * The user aggregate: registration, follows (users, artists, playlists) and liked tracks.
  *
+ * Registering again (an app signing in once more) records nothing and keeps the display name.
  * Following is idempotent, as users expect of a follow button and as HTTP PUT/DELETE promise:
  * following someone you already follow, or unfollowing someone you do not follow, succeeds and
  * records nothing. Following yourself is rejected. Targets must exist (the handler looks them up

@@ -8,6 +8,7 @@ import {
   type Listener,
   type NotificationHandlers,
   type SqlClient,
+  type SqlLock,
   type SqlExecutor,
   type SqlParam,
 } from './port.js';
@@ -70,6 +71,7 @@ export function createPgClient(options: PgClientOptions): SqlClient {
   });
 
   const poolExecutor = executor(pool);
+  /** Dedicated connections (LISTEN, locks), ended on close. */
   const listeners = new Set<pg.Client>();
 
   return {
@@ -86,20 +88,25 @@ export function createPgClient(options: PgClientOptions): SqlClient {
       }
       let broken: Error | undefined;
       try {
-        await client.query('BEGIN');
+        await client.query('BEGIN').catch((error: unknown) => {
+          throw translatePgError(error);
+        });
+        // Errors of `work` pass through as they are: its queries translate their own, and the
+        // caller's own errors are not the driver's to classify.
         const result = await work(executor(client));
-        await client.query('COMMIT');
+        await client.query('COMMIT').catch((error: unknown) => {
+          throw translatePgError(error);
+        });
         return result;
       } catch (error) {
-        const translated = translatePgError(error);
-        if (translated instanceof SqlConnectionError) {
-          broken = translated;
+        if (error instanceof SqlConnectionError) {
+          broken = error;
         } else {
           await client.query('ROLLBACK').catch((rollbackError: unknown) => {
             broken = translatePgError(rollbackError);
           });
         }
-        throw translated;
+        throw error;
       } finally {
         // Releasing with an error destroys the connection instead of returning it to the pool.
         client.release(broken);
@@ -140,6 +147,35 @@ export function createPgClient(options: PgClientOptions): SqlClient {
           listeners.delete(client);
           client.removeAllListeners();
           client.on('error', () => undefined);
+          await client.end().catch(() => undefined);
+        },
+      };
+    },
+
+    async tryLock(name: string): Promise<SqlLock | undefined> {
+      // A session-level advisory lock lives as long as its connection: it gets one of its own.
+      const client = new pg.Client({ ...config, application_name: `${config.application_name}:lock` });
+      let signalLost!: () => void;
+      const lost = new Promise<void>((resolve) => (signalLost = resolve));
+      client.on('error', () => signalLost());
+      client.on('end', () => signalLost());
+      try {
+        await client.connect();
+        const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock(hashtextextended($1, 0)) as locked', [name]);
+        if (!rows[0]?.locked) {
+          await client.end();
+          return undefined;
+        }
+      } catch (error) {
+        await client.end().catch(() => undefined);
+        throw translatePgError(error);
+      }
+      listeners.add(client);
+      return {
+        lost,
+        async release() {
+          listeners.delete(client);
+          client.removeAllListeners('end');
           await client.end().catch(() => undefined);
         },
       };

@@ -12,6 +12,7 @@ import {
   type NotificationHandlers,
   type SqlClient,
   type SqlExecutor,
+  type SqlLock,
   type SqlParam,
 } from './port.js';
 
@@ -48,6 +49,7 @@ export async function createPgliteClient(dataDir?: string): Promise<PgliteClient
   let failNext = false;
   let closed = false;
   const listeners = new Set<{ unlisten: () => Promise<void>; handlers: NotificationHandlers }>();
+  const locks = new Map<string, () => void>();
 
   const guard = () => {
     if (closed) throw new SqlConnectionError('the PGlite database is closed');
@@ -85,10 +87,19 @@ export async function createPgliteClient(dataDir?: string): Promise<PgliteClient
 
     async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
       guard();
+      // Errors of `work` pass through as they are; only the driver's own are translated.
+      let workFailed = false;
       try {
-        return await db.transaction((tx) => work(executor(tx)));
+        return await db.transaction(async (tx) => {
+          try {
+            return await work(executor(tx));
+          } catch (error) {
+            workFailed = true;
+            throw error;
+          }
+        });
       } catch (error) {
-        throw translate(error);
+        throw workFailed ? error : translate(error);
       }
     },
 
@@ -104,7 +115,25 @@ export async function createPgliteClient(dataDir?: string): Promise<PgliteClient
       };
     },
 
+    async tryLock(name: string): Promise<SqlLock | undefined> {
+      // One process owns the data folder, so the locks live in memory.
+      if (locks.has(name)) return undefined;
+      let signalLost!: () => void;
+      const lost = new Promise<void>((resolve) => (signalLost = resolve));
+      locks.set(name, signalLost);
+      return {
+        lost,
+        async release() {
+          if (locks.get(name) === signalLost) locks.delete(name);
+        },
+      };
+    },
+
     simulateConnectionLoss(): void {
+      for (const [name, signalLost] of [...locks]) {
+        locks.delete(name);
+        signalLost();
+      }
       failNext = true;
       for (const entry of [...listeners]) {
         listeners.delete(entry);

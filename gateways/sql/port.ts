@@ -22,12 +22,21 @@ export interface Listener {
   close(): Promise<void>;
 }
 
+/** A lock held for as long as its holder runs (a session-level advisory lock on Postgres). */
+export interface SqlLock {
+  /** Resolves if the lock is lost (its connection dropped): the holder must stop. */
+  readonly lost: Promise<void>;
+  release(): Promise<void>;
+}
+
 export interface SqlClient extends SqlExecutor {
   readonly kind: 'postgres' | 'pglite';
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /** LISTEN on a channel. */
   listen(channel: string, handlers: NotificationHandlers): Promise<Listener>;
+  /** Takes the named lock if no one (in any process) holds it; undefined when someone does. */
+  tryLock(name: string): Promise<SqlLock | undefined>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,152 @@
+/**
+ * The cache port served in process, for embedded mode and nothing else: one process, data lost
+ * on restart (projections rebuild it from the event store, because their checkpoints live in it
+ * too). Semantics follow Redis for the commands the port offers.
+ */
+import type { Cache, CacheGuard, CacheWriter, ScoredMember } from './port.js';
+
+type Value = { kind: 'string'; value: string } | { kind: 'zset'; members: Map<string, number> };
+
+export class MemoryCache implements Cache {
+  readonly kind = 'memory';
+  private readonly data = new Map<string, Value>();
+  private readonly expiries = new Map<string, number>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  private live(key: string): Value | undefined {
+    const expiry = this.expiries.get(key);
+    if (expiry !== undefined && expiry <= this.now()) {
+      this.data.delete(key);
+      this.expiries.delete(key);
+      return undefined;
+    }
+    return this.data.get(key);
+  }
+
+  private zset(key: string): Map<string, number> {
+    const value = this.live(key);
+    if (value === undefined) {
+      const members = new Map<string, number>();
+      this.data.set(key, { kind: 'zset', members });
+      return members;
+    }
+    if (value.kind !== 'zset') throw new Error(`WRONGTYPE ${key} is not a sorted set`);
+    return value.members;
+  }
+
+  private readonly writer: CacheWriter = {
+    set: (key, value) => {
+      this.data.set(key, { kind: 'string', value });
+      this.expiries.delete(key);
+    },
+    del: (key) => {
+      this.data.delete(key);
+      this.expiries.delete(key);
+    },
+    incrBy: (key, by) => {
+      const current = this.live(key);
+      if (current !== undefined && current.kind !== 'string') throw new Error(`WRONGTYPE ${key} is not a string`);
+      const next = Number(current?.value ?? '0') + by;
+      this.data.set(key, { kind: 'string', value: String(next) });
+    },
+    zIncrBy: (key, by, member) => {
+      const members = this.zset(key);
+      members.set(member, (members.get(member) ?? 0) + by);
+    },
+    zAdd: (key, score, member) => {
+      this.zset(key).set(member, score);
+    },
+    zRemRangeByRank: (key, start, stop) => {
+      const value = this.live(key);
+      if (value?.kind !== 'zset') return;
+      const sorted = ascending(value.members);
+      const [from, to] = clampRange(sorted.length, start, stop);
+      for (let i = from; i <= to; i += 1) value.members.delete(sorted[i]!.member);
+      if (value.members.size === 0) this.data.delete(key);
+    },
+    expireAt: (key, unixSeconds) => {
+      if (this.live(key) !== undefined) this.expiries.set(key, unixSeconds * 1000);
+    },
+  };
+
+  async commit(guard: CacheGuard, writes: (writer: CacheWriter) => void): Promise<boolean> {
+    const current = this.live(guard.key);
+    const value = current?.kind === 'string' ? current.value : null;
+    if (value !== guard.expected) return false;
+    // As with MULTI/EXEC, a command that fails (WRONGTYPE) does not undo the others; the read
+    // models never mix types on one key.
+    writes(this.writer);
+    this.writer.set(guard.key, guard.next);
+    return true;
+  }
+
+  async get(key: string): Promise<string | null> {
+    const value = this.live(key);
+    return value?.kind === 'string' ? value.value : null;
+  }
+
+  async mget(keys: readonly string[]): Promise<(string | null)[]> {
+    return Promise.all(keys.map((key) => this.get(key)));
+  }
+
+  async zRevRangeWithScores(key: string, start: number, stop: number): Promise<ScoredMember[]> {
+    const value = this.live(key);
+    if (value?.kind !== 'zset') return [];
+    return sliceRange(descending(value.members), start, stop);
+  }
+
+  async zUnionRevRange(keys: readonly string[], start: number, stop: number): Promise<ScoredMember[]> {
+    const sum = new Map<string, number>();
+    for (const key of keys) {
+      const value = this.live(key);
+      if (value?.kind !== 'zset') continue;
+      for (const [member, score] of value.members) sum.set(member, (sum.get(member) ?? 0) + score);
+    }
+    return sliceRange(descending(sum), start, stop);
+  }
+
+  async zScore(key: string, member: string): Promise<number | null> {
+    const value = this.live(key);
+    return value?.kind === 'zset' ? (value.members.get(member) ?? null) : null;
+  }
+
+  async deleteByPrefix(prefix: string): Promise<number> {
+    let deleted = 0;
+    for (const key of [...this.data.keys()]) {
+      if (key.startsWith(prefix) && this.live(key) !== undefined) {
+        this.data.delete(key);
+        this.expiries.delete(key);
+        deleted += 1;
+      }
+    }
+    return deleted;
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.data.clear();
+    this.expiries.clear();
+  }
+}
+
+/** Redis orders equal scores by member, lexicographically. */
+function ascending(members: Map<string, number>): ScoredMember[] {
+  return [...members].map(([member, score]) => ({ member, score })).sort((a, b) => a.score - b.score || (a.member < b.member ? -1 : a.member > b.member ? 1 : 0));
+}
+
+function descending(members: Map<string, number>): ScoredMember[] {
+  return ascending(members).reverse();
+}
+
+function clampRange(length: number, start: number, stop: number): [number, number] {
+  const from = Math.max(start < 0 ? length + start : start, 0);
+  const to = Math.min(stop < 0 ? length + stop : stop, length - 1);
+  return [from, to];
+}
+
+function sliceRange(sorted: ScoredMember[], start: number, stop: number): ScoredMember[] {
+  const [from, to] = clampRange(sorted.length, start, stop);
+  return from > to ? [] : sorted.slice(from, to + 1);
+}

@@ -1,0 +1,53 @@
+/**
+ * The cache port: the Redis data structures Chorus's read models use (counters, sorted sets,
+ * strings), served by Redis (ioredis) or, in embedded mode, in process. Writes of a projection
+ * batch are committed atomically together with its checkpoint, guarded by the checkpoint's
+ * expected value, so a batch is applied exactly once even if two runners race.
+ */
+
+export interface CacheWriter {
+  set(key: string, value: string): void;
+  del(key: string): void;
+  incrBy(key: string, by: number): void;
+  zIncrBy(key: string, by: number, member: string): void;
+  zAdd(key: string, score: number, member: string): void;
+  /** Removes members by rank (0 = lowest score), inclusive, negative from the end, as ZREMRANGEBYRANK. */
+  zRemRangeByRank(key: string, start: number, stop: number): void;
+  /** Expires the key at this Unix time in seconds. */
+  expireAt(key: string, unixSeconds: number): void;
+}
+
+export interface ScoredMember {
+  member: string;
+  score: number;
+}
+
+export interface CacheGuard {
+  key: string;
+  /** The value the key must hold for the commit to happen (null: it must not exist). */
+  expected: string | null;
+  /** The value it holds afterwards. */
+  next: string;
+}
+
+export interface Cache {
+  readonly kind: 'redis' | 'memory';
+  /**
+   * Applies `writes` and moves the guard key to `guard.next` in one atomic step (MULTI/EXEC), only
+   * if the guard key still holds `guard.expected`. Resolves to false, having written nothing, when
+   * it does not.
+   */
+  commit(guard: CacheGuard, writes: (writer: CacheWriter) => void): Promise<boolean>;
+  get(key: string): Promise<string | null>;
+  mget(keys: readonly string[]): Promise<(string | null)[]>;
+  /** Highest scores first, ranks `start`..`stop` inclusive. */
+  zRevRangeWithScores(key: string, start: number, stop: number): Promise<ScoredMember[]>;
+  /** The sum of several sorted sets, highest first (ZUNION ... WITHSCORES), ranks start..stop. */
+  zUnionRevRange(keys: readonly string[], start: number, stop: number): Promise<ScoredMember[]>;
+  zScore(key: string, member: string): Promise<number | null>;
+  /** Deletes every key starting with `prefix`; returns how many. */
+  deleteByPrefix(prefix: string): Promise<number>;
+  /** Reachability check for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,125 @@
+/** The cache port on Redis (ioredis). */
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Cache, CacheGuard, CacheWriter, ScoredMember } from './port.js';
+
+export interface RedisCacheOptions {
+  url: string;
+  /** Prepended to every key (tests isolate themselves with it). */
+  keyPrefix?: string;
+  logger?: Logger;
+}
+
+export class RedisCache implements Cache {
+  readonly kind = 'redis';
+  private readonly client: Redis;
+  /** WATCH is per connection: guarded commits run one at a time on a connection of their own. */
+  private readonly guarded: Redis;
+  private commitQueue: Promise<unknown> = Promise.resolve();
+  private readonly prefix: string;
+
+  constructor(options: RedisCacheOptions) {
+    this.prefix = options.keyPrefix ?? '';
+    const settings = { keyPrefix: this.prefix, maxRetriesPerRequest: 3, lazyConnect: false };
+    this.client = new Redis(options.url, settings);
+    this.guarded = new Redis(options.url, settings);
+    for (const connection of [this.client, this.guarded]) {
+      connection.on('error', (error) => options.logger?.warn({ err: error }, 'redis: connection error'));
+    }
+  }
+
+  commit(guard: CacheGuard, writes: (writer: CacheWriter) => void): Promise<boolean> {
+    const run = this.commitQueue.then(() => this.commitNow(guard, writes));
+    this.commitQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async commitNow(guard: CacheGuard, writes: (writer: CacheWriter) => void): Promise<boolean> {
+    const connection = this.guarded;
+    await connection.watch(guard.key);
+    try {
+      const current = await connection.get(guard.key);
+      if (current !== guard.expected) {
+        await connection.unwatch();
+        return false;
+      }
+      const multi = connection.multi();
+      writes({
+        set: (key, value) => void multi.set(key, value),
+        del: (key) => void multi.del(key),
+        incrBy: (key, by) => void multi.incrby(key, by),
+        zIncrBy: (key, by, member) => void multi.zincrby(key, by, member),
+        zAdd: (key, score, member) => void multi.zadd(key, score, member),
+        zRemRangeByRank: (key, start, stop) => void multi.zremrangebyrank(key, start, stop),
+        expireAt: (key, unixSeconds) => void multi.expireat(key, unixSeconds),
+      });
+      multi.set(guard.key, guard.next);
+      const results = await multi.exec();
+      if (results === null) return false; // the guard key changed under WATCH
+      const failed = results.find(([error]) => error);
+      if (failed) throw failed[0];
+      return true;
+    } catch (error) {
+      await connection.unwatch().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  get(key: string): Promise<string | null> {
+    return this.client.get(key);
+  }
+
+  async mget(keys: readonly string[]): Promise<(string | null)[]> {
+    return keys.length === 0 ? [] : this.client.mget(...keys);
+  }
+
+  async zRevRangeWithScores(key: string, start: number, stop: number): Promise<ScoredMember[]> {
+    return pairs(await this.client.zrevrange(key, start, stop, 'WITHSCORES'));
+  }
+
+  async zUnionRevRange(keys: readonly string[], start: number, stop: number): Promise<ScoredMember[]> {
+    if (keys.length === 0) return [];
+    // ZUNION (Redis 6.2+) returns ascending order; REV is only for ZRANGE, so sum then sort here.
+    const flat = await this.client.zunion(keys.length, ...keys, 'WITHSCORES');
+    const all = pairs(flat).sort((a, b) => b.score - a.score || (a.member < b.member ? 1 : a.member > b.member ? -1 : 0));
+    const from = Math.max(start < 0 ? all.length + start : start, 0);
+    const to = Math.min(stop < 0 ? all.length + stop : stop, all.length - 1);
+    return from > to ? [] : all.slice(from, to + 1);
+  }
+
+  async zScore(key: string, member: string): Promise<number | null> {
+    const score = await this.client.zscore(key, member);
+    return score === null ? null : Number(score);
+  }
+
+  async deleteByPrefix(prefix: string): Promise<number> {
+    // SCAN patterns are not prefixed by ioredis; UNLINK's keys are, so strip it back off.
+    const pattern = `${escapeGlob(this.prefix + prefix)}*`;
+    let cursor = '0';
+    let deleted = 0;
+    do {
+      const [next, keys] = await this.client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) deleted += await this.client.unlink(...keys.map((k) => k.slice(this.prefix.length)));
+    } while (cursor !== '0');
+    return deleted;
+  }
+
+  async ping(): Promise<void> {
+    await this.client.ping();
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.client.quit(), this.guarded.quit()]);
+  }
+}
+
+function pairs(flat: string[]): ScoredMember[] {
+  const out: ScoredMember[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push({ member: flat[i]!, score: Number(flat[i + 1]) });
+  return out;
+}
+
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}

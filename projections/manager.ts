@@ -1,0 +1,218 @@
+/**
+ * Keeps every projection running in this process: the active generation, and a new generation
+ * being built beside it when the projection's version changed or a rebuild was asked for. When
+ * the new one has caught up with the head of the store it becomes active (views switch in one
+ * transaction) and the old one is dropped. It watches the registry, so a rebuild started by the
+ * CLI or by another node is picked up.
+ */
+import type { Logger } from 'pino';
+import type { EventStore, Position } from '../gateways/event-store/port.js';
+import type { Cache } from '../gateways/redis/port.js';
+import type { SqlClient } from '../gateways/sql/port.js';
+import { cacheKeyPrefix, type Projection } from './projection.js';
+import { activateGeneration, createGeneration, dropRetired, ensureRegistry, listGenerations, type Generation } from './registry.js';
+import { ProjectionRunner, type RunnerStatus } from './runner.js';
+
+export interface ProjectionsDeps {
+  store: EventStore;
+  sql: SqlClient;
+  cache: Cache;
+  logger: Logger;
+  batchSize?: number;
+  /** How often the registry is re-read for changes made elsewhere (default 2 s). */
+  pollMs?: number;
+  /** How long a retired generation is kept before it is dropped (default 10 s). */
+  retiredGraceMs?: number;
+}
+
+export interface ProjectionStatus {
+  name: string;
+  kind: Projection['kind'];
+  version: number;
+  generations: Array<Generation & { runner?: RunnerStatus }>;
+}
+
+/** Thrown by waitFor's callers' helper when projections have not caught up in time. */
+export class ProjectionsBehindError extends Error {
+  override readonly name = 'ProjectionsBehindError';
+  readonly code = 'PROJECTIONS_BEHIND';
+  constructor(readonly projections: string[], readonly position: Position, timeoutMs: number) {
+    super(`read models ${projections.join(', ')} have not reached position ${position} within ${timeoutMs} ms; retry shortly`);
+  }
+}
+
+export class Projections {
+  private readonly byName: Map<string, Projection>;
+  private readonly runners = new Map<string, ProjectionRunner>();
+  private readonly activeGeneration = new Map<string, number>();
+  private pollTimer: NodeJS.Timeout | undefined;
+  private reconciling: Promise<void> = Promise.resolve();
+  private readonly activating = new Set<string>();
+  private stopped = false;
+
+  constructor(
+    private readonly deps: ProjectionsDeps,
+    projections: readonly Projection[],
+  ) {
+    this.byName = new Map(projections.map((p) => [p.name, p]));
+  }
+
+  get names(): string[] {
+    return [...this.byName.keys()];
+  }
+
+  async start(): Promise<void> {
+    await ensureRegistry(this.deps.sql);
+    await this.reconcile();
+    const poll = () => {
+      this.pollTimer = setTimeout(() => {
+        this.reconcile()
+          .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'projections: could not read the registry'))
+          .finally(() => {
+            if (!this.stopped) poll();
+          });
+      }, this.deps.pollMs ?? 2_000);
+    };
+    poll();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.pollTimer);
+    await this.reconciling.catch(() => undefined);
+    await Promise.all([...this.runners.values()].map((r) => r.stop()));
+    this.runners.clear();
+  }
+
+  /** The generation whose tables (views) or keys serve queries. */
+  activeGenerationOf(name: string): number | undefined {
+    return this.activeGeneration.get(name);
+  }
+
+  /** The key prefix queries of a cache projection read under. */
+  cacheKeys(name: string): (suffix: string) => string {
+    const generation = this.activeGeneration.get(name);
+    if (generation === undefined) throw new Error(`projection ${name} has no active generation`);
+    const prefix = cacheKeyPrefix(name, generation);
+    return (suffix) => prefix + suffix;
+  }
+
+  /**
+   * Resolves once the active generations of `names` reflect everything up to `position`; rejects
+   * with ProjectionsBehindError after `timeoutMs`.
+   */
+  async waitFor(names: readonly string[], position: Position, timeoutMs = 2_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const behind: string[] = [];
+    for (const name of names) {
+      const ok = await this.waitForOne(name, position, Math.max(deadline - Date.now(), 0));
+      if (!ok) behind.push(name);
+    }
+    if (behind.length > 0) throw new ProjectionsBehindError(behind, position, timeoutMs);
+  }
+
+  private async waitForOne(name: string, position: Position, timeoutMs: number): Promise<boolean> {
+    const generation = this.activeGeneration.get(name);
+    const runner = generation === undefined ? undefined : this.runners.get(key(name, generation));
+    if (runner && runner.status().state === 'running') return runner.waitFor(position, timeoutMs);
+    // Served by a runner in another process: watch its stored checkpoint.
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const active = (await listGenerations(this.deps.sql, name)).find((g) => g.status === 'active');
+      if (active?.checkpoint && this.deps.store.comparePositions(active.checkpoint, position) >= 0) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async status(): Promise<ProjectionStatus[]> {
+    const generations = await listGenerations(this.deps.sql);
+    return [...this.byName.values()].map((p) => ({
+      name: p.name,
+      kind: p.kind,
+      version: p.version,
+      generations: generations
+        .filter((g) => g.name === p.name)
+        .map((g) => {
+          const runner = this.runners.get(key(p.name, g.generation));
+          return runner ? { ...g, runner: runner.status() } : g;
+        }),
+    }));
+  }
+
+  /** Runs a registry pass now (also done every pollMs). */
+  reconcile(): Promise<void> {
+    const run = this.reconciling.then(() => this.reconcileNow());
+    this.reconciling = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reconcileNow(): Promise<void> {
+    if (this.stopped) return;
+    const all = await listGenerations(this.deps.sql);
+    for (const projection of this.byName.values()) {
+      let generations = all.filter((g) => g.name === projection.name);
+      const current = (g: Generation) => g.version === projection.version;
+      if (!generations.some((g) => g.status === 'active') || !generations.some((g) => g.status !== 'retired' && current(g))) {
+        const created = await createGeneration(this.deps.sql, projection);
+        this.deps.logger.info(
+          { projection: projection.name, generation: created.generation, version: projection.version, status: created.status },
+          created.status === 'active' ? 'projection: created' : 'projection: version changed; building a new generation beside the active one',
+        );
+        generations = await listGenerations(this.deps.sql, projection.name);
+      }
+      const active = generations.find((g) => g.status === 'active')!;
+      this.activeGeneration.set(projection.name, active.generation);
+      const wanted = generations.filter((g) => g.status !== 'retired' && current(g));
+      for (const g of wanted) this.ensureRunner(projection, g);
+      for (const [k, runner] of this.runners) {
+        if (runner.projection.name !== projection.name) continue;
+        if (!wanted.some((g) => key(projection.name, g.generation) === k)) {
+          this.runners.delete(k);
+          await runner.stop();
+        }
+      }
+      if (generations.some((g) => g.status === 'retired')) await this.dropRetired(projection);
+    }
+  }
+
+  private ensureRunner(projection: Projection, generation: Generation): void {
+    const k = key(projection.name, generation.generation);
+    if (this.runners.has(k)) return;
+    const runner = new ProjectionRunner(this.deps, projection, generation.generation);
+    if (generation.status === 'building') runner.onAdvance = (processed) => this.maybeActivate(projection, generation.generation, processed);
+    this.runners.set(k, runner);
+    runner.start();
+  }
+
+  /** A building generation that has reached the head becomes active. */
+  private maybeActivate(projection: Projection, generation: number, processed: Position): void {
+    const k = key(projection.name, generation);
+    if (this.activating.has(k)) return;
+    this.activating.add(k);
+    void (async () => {
+      try {
+        const head = await this.deps.store.headPosition();
+        if (this.deps.store.comparePositions(processed, head) < 0) return;
+        await activateGeneration(this.deps.sql, projection, generation);
+        this.activeGeneration.set(projection.name, generation);
+        this.deps.logger.info({ projection: projection.name, generation }, 'projection: new generation caught up and now serves queries');
+        await this.reconcile();
+      } catch (error) {
+        this.deps.logger.warn({ err: error, projection: projection.name, generation }, 'projection: could not switch generations');
+      } finally {
+        this.activating.delete(k);
+      }
+    })();
+  }
+
+  private async dropRetired(projection: Projection): Promise<void> {
+    const retired = await dropRetired(this.deps.sql, projection, this.deps.retiredGraceMs ?? 10_000);
+    if (projection.kind === 'cache') {
+      for (const g of retired) await this.deps.cache.deleteByPrefix(cacheKeyPrefix(projection.name, g.generation));
+    }
+    for (const g of retired) this.deps.logger.info({ projection: projection.name, generation: g.generation }, 'projection: old generation dropped');
+  }
+}
+
+const key = (name: string, generation: number) => `${name}#${generation}`;

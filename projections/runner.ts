@@ -1,0 +1,383 @@
+/**
+ * Runs one generation of one projection: follows the event store from its checkpoint, applies
+ * batches, and moves the checkpoint in the same transaction (Postgres) or the same MULTI/EXEC
+ * (cache) as the batch's writes, so a crash never double-applies or skips. One runner per
+ * generation across processes holds its lock; the compare-and-set on the checkpoint keeps even a
+ * runner that lost its lock from applying twice.
+ *
+ * An event whose handler throws (a poison event) stops this projection with a clear log line and
+ * status; the batch is retried one event at a time to name the event, and the events before it
+ * are kept. Connection failures are not poison: the runner resumes from its checkpoint.
+ */
+import type { Logger } from 'pino';
+import { EventStoreUnavailableError } from '../gateways/event-store/errors.js';
+import type { EventStore, Position, RecordedEvent, Subscription } from '../gateways/event-store/port.js';
+import { START } from '../gateways/event-store/position.js';
+import type { Cache } from '../gateways/redis/port.js';
+import { SqlConnectionError, type SqlClient, type SqlLock } from '../gateways/sql/port.js';
+import { cacheKeyPrefix, physicalTable, type Projection } from './projection.js';
+import { CheckpointMovedError, advanceCheckpoint, listGenerations, noteCheckpoint, recordFailure } from './registry.js';
+
+export interface RunnerDeps {
+  store: EventStore;
+  sql: SqlClient;
+  cache: Cache;
+  logger: Logger;
+  /** Events per batch (default 500). */
+  batchSize?: number;
+}
+
+export type RunnerState = 'starting' | 'waiting-for-lock' | 'running' | 'failed' | 'stopped';
+
+export interface RunnerStatus {
+  name: string;
+  generation: number;
+  state: RunnerState;
+  /** Everything up to here is reflected in the read model. */
+  processed: Position | null;
+  eventsApplied: number;
+  batches: number;
+  /** Milliseconds from an event's append to its batch's commit, for the last batch. */
+  lastLagMs: number | null;
+  error: string | null;
+}
+
+/** An error raised by the projection's own code: not retried. */
+class PoisonError extends Error {
+  override readonly name = 'PoisonError';
+  constructor(
+    readonly event: RecordedEvent | undefined,
+    override readonly cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+const LOCK_RETRY_MS = 1_000;
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 5_000;
+const CACHE_STATUS_EVERY_MS = 1_000;
+const PROGRESS_PERSIST_MS = 250;
+
+export class ProjectionRunner {
+  private state: RunnerState = 'starting';
+  private processed: Position | null = null;
+  private checkpoint: Position | null = null;
+  private pending: RecordedEvent[] = [];
+  private progressHint: Position | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+  private waiters = new Set<{ position: Position; resolve: (ok: boolean) => void }>();
+  private readonly stopController = new AbortController();
+  private subscription: Subscription | undefined;
+  private loop: Promise<void> | undefined;
+  private eventsApplied = 0;
+  private batches = 0;
+  private lastLagMs: number | null = null;
+  private error: string | null = null;
+  private lastCacheNote = 0;
+  private progressTimer: NodeJS.Timeout | undefined;
+  /** The first flush failure of this run, for the loop to handle. */
+  private failure: unknown;
+  /** Counts runs (lock acquisitions); work queued by an earlier run is ignored. */
+  private epoch = 0;
+  private readonly batchSize: number;
+  private readonly tables: Record<string, string>;
+  private readonly keyPrefix: string;
+  private readonly guardKey: string;
+  private readonly logger: Logger;
+  /** Called after every commit (the manager watches building generations catch up). */
+  onAdvance: ((processed: Position) => void) | undefined;
+
+  constructor(
+    private readonly deps: RunnerDeps,
+    readonly projection: Projection,
+    readonly generation: number,
+  ) {
+    this.batchSize = deps.batchSize ?? 500;
+    this.tables =
+      projection.kind === 'sql'
+        ? Object.fromEntries(Object.keys(projection.tables).map((logical) => [logical, physicalTable(logical, generation)]))
+        : {};
+    this.keyPrefix = cacheKeyPrefix(projection.name, generation);
+    this.guardKey = `${this.keyPrefix}checkpoint`;
+    this.logger = deps.logger.child({ projection: projection.name, generation });
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopController.abort();
+    clearTimeout(this.progressTimer);
+    await this.subscription?.close();
+    await this.loop;
+    await this.flushing.catch(() => undefined);
+    if (this.state !== 'failed') this.state = 'stopped';
+    for (const waiter of this.waiters) waiter.resolve(false);
+    this.waiters.clear();
+  }
+
+  status(): RunnerStatus {
+    return {
+      name: this.projection.name,
+      generation: this.generation,
+      state: this.state,
+      processed: this.processed,
+      eventsApplied: this.eventsApplied,
+      batches: this.batches,
+      lastLagMs: this.lastLagMs,
+      error: this.error,
+    };
+  }
+
+  /** Resolves true once everything up to `position` is in the read model, false on timeout. */
+  waitFor(position: Position, timeoutMs: number): Promise<boolean> {
+    if (this.reached(position)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = {
+        position,
+        resolve: (ok: boolean) => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve(ok);
+        },
+      };
+      const timer = setTimeout(() => waiter.resolve(false), timeoutMs);
+      this.waiters.add(waiter);
+    });
+  }
+
+  reached(position: Position): boolean {
+    return this.processed !== null && this.deps.store.comparePositions(this.processed, position) >= 0;
+  }
+
+  private async run(): Promise<void> {
+    const { signal } = this.stopController;
+    let retryDelay = RETRY_MIN_MS;
+    while (!signal.aborted && this.state !== 'failed') {
+      let lock: SqlLock | undefined;
+      try {
+        lock = await this.deps.sql.tryLock(`chorus:projection:${this.projection.name}:g${this.generation}`);
+      } catch (error) {
+        this.logger.warn({ err: error }, 'projection: could not ask for its lock; retrying');
+      }
+      if (!lock) {
+        if (this.state !== 'waiting-for-lock') this.logger.info('projection: another runner holds this generation; waiting');
+        this.state = 'waiting-for-lock';
+        await sleep(LOCK_RETRY_MS, signal);
+        continue;
+      }
+      try {
+        await this.runLocked(lock, signal);
+        retryDelay = RETRY_MIN_MS;
+      } catch (error) {
+        if (error instanceof PoisonError) {
+          await this.fail(error);
+          break;
+        }
+        if (error instanceof CheckpointMovedError) {
+          this.logger.warn('projection: another runner moved the checkpoint; starting over from it');
+        } else {
+          this.logger.warn({ err: error }, `projection: interrupted (${describe(error)}); resuming from the checkpoint`);
+        }
+        await sleep(retryDelay, signal);
+        retryDelay = Math.min(retryDelay * 2, RETRY_MAX_MS);
+      } finally {
+        await lock.release().catch(() => undefined);
+      }
+    }
+  }
+
+  private async runLocked(lock: SqlLock, signal: AbortSignal): Promise<void> {
+    const epoch = ++this.epoch;
+    this.pending = [];
+    this.progressHint = null;
+    this.failure = undefined;
+    this.checkpoint = await this.readCheckpoint();
+    this.advanceProcessed(this.checkpoint);
+    this.state = 'running';
+    this.logger.info({ checkpoint: this.checkpoint ?? 'start' }, 'projection: running');
+    const subscription = this.deps.store.subscribeToAll({
+      fromPosition: this.checkpoint ?? START,
+      filter: { eventTypes: this.projection.handles },
+      onProgress: (position) => this.onProgress(position, epoch),
+    });
+    this.subscription = subscription;
+    let lockLost = false;
+    void lock.lost.then(() => {
+      lockLost = true;
+      void subscription.close();
+    });
+    if (signal.aborted) await subscription.close();
+    try {
+      for await (const event of subscription) {
+        this.pending.push(event);
+        if (this.pending.length >= this.batchSize) await this.enqueueFlush(epoch);
+      }
+      if (this.failure !== undefined) throw this.failure;
+      await this.enqueueFlush(epoch);
+    } finally {
+      await subscription.close();
+      this.subscription = undefined;
+    }
+    if (lockLost && !signal.aborted) throw new Error('lost the projection lock (its connection dropped)');
+  }
+
+  private onProgress(position: Position, epoch: number): void {
+    if (epoch !== this.epoch) return;
+    this.progressHint = position;
+    // Called from inside the subscription while the loop waits for the next event: a failure is
+    // handed to the loop by ending the subscription.
+    this.enqueueFlush(epoch).catch(() => void this.subscription?.close());
+  }
+
+  /** Applies what is pending; one flush at a time. */
+  private enqueueFlush(epoch: number): Promise<void> {
+    const run = this.flushing.then(() => this.flushNow(epoch));
+    this.flushing = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Once a flush has failed, nothing more is applied or marked as processed in this run (the
+   * events it took are not in the read model): the loop restarts from the stored checkpoint.
+   */
+  private async flushNow(epoch: number): Promise<void> {
+    if (epoch !== this.epoch) return;
+    if (this.failure !== undefined) throw this.failure;
+    try {
+      await this.flushPending();
+    } catch (error) {
+      this.failure ??= error;
+      throw error;
+    }
+  }
+
+  private async flushPending(): Promise<void> {
+    const events = this.pending.splice(0);
+    const hint = this.progressHint;
+    let to = events.length > 0 ? events[events.length - 1]!.position : null;
+    if (hint && (to === null || this.deps.store.comparePositions(hint, to) > 0)) to = hint;
+    if (to === null || (this.checkpoint && this.deps.store.comparePositions(to, this.checkpoint) <= 0)) return;
+    if (events.length === 0) {
+      // Only filtered-out events passed: no writes, so the new position holds at once, and is
+      // stored a little later (a restart would merely read those events again).
+      this.advanceProcessed(to);
+      this.scheduleProgressWrite(this.epoch);
+      return;
+    }
+    await this.commit(events, to);
+  }
+
+  private scheduleProgressWrite(epoch: number): void {
+    if (this.progressTimer) return;
+    this.progressTimer = setTimeout(() => {
+      this.progressTimer = undefined;
+      this.flushing = this.flushing
+        .then(() => {
+          const target = this.processed;
+          if (epoch !== this.epoch || this.failure !== undefined || this.pending.length > 0 || this.stopController.signal.aborted) return;
+          if (!target || (this.checkpoint && this.deps.store.comparePositions(target, this.checkpoint) <= 0)) return;
+          return this.commit([], target);
+        })
+        .catch((error: unknown) => this.logger.debug({ err: error }, 'projection: could not store progress'));
+    }, PROGRESS_PERSIST_MS);
+  }
+
+  private async commit(events: RecordedEvent[], to: Position): Promise<void> {
+    try {
+      await this.commitBatch(events, to);
+    } catch (error) {
+      if (!(error instanceof PoisonError) || events.length <= 1) throw error;
+      // Find the event: apply one at a time; those before it are kept.
+      for (const event of events) await this.commitBatch([event], event.position);
+      throw error;
+    }
+  }
+
+  private async commitBatch(events: RecordedEvent[], to: Position): Promise<void> {
+    const from = this.checkpoint;
+    const { projection } = this;
+    if (projection.kind === 'sql') {
+      await this.deps.sql.transaction(async (tx) => {
+        if (events.length > 0) {
+          try {
+            await projection.apply(tx, events, this.tables);
+          } catch (error) {
+            throw error instanceof SqlConnectionError ? error : new PoisonError(events.length === 1 ? events[0] : undefined, error);
+          }
+        }
+        await advanceCheckpoint(tx, projection.name, this.generation, from, to, events.length);
+      });
+    } else {
+      const applied = await this.deps.cache.commit({ key: this.guardKey, expected: from, next: to }, (writer) => {
+        try {
+          projection.apply(writer, events, (suffix) => this.keyPrefix + suffix);
+        } catch (error) {
+          throw new PoisonError(events.length === 1 ? events[0] : undefined, error);
+        }
+      });
+      if (!applied) throw new CheckpointMovedError(`projection ${projection.name} g${this.generation}: checkpoint moved by another runner`);
+      if (Date.now() - this.lastCacheNote >= CACHE_STATUS_EVERY_MS) {
+        this.lastCacheNote = Date.now();
+        await noteCheckpoint(this.deps.sql, projection.name, this.generation, to, this.eventsApplied + events.length).catch(() => undefined);
+      }
+    }
+    this.checkpoint = to;
+    if (events.length > 0) {
+      this.eventsApplied += events.length;
+      this.batches += 1;
+      this.lastLagMs = Date.now() - Date.parse(events[events.length - 1]!.occurredAt);
+    }
+    this.advanceProcessed(to);
+  }
+
+  private advanceProcessed(position: Position | null): void {
+    if (position === null) return;
+    if (this.processed !== null && this.deps.store.comparePositions(position, this.processed) <= 0) return;
+    this.processed = position;
+    for (const waiter of [...this.waiters]) {
+      if (this.deps.store.comparePositions(position, waiter.position) >= 0) waiter.resolve(true);
+    }
+    this.onAdvance?.(position);
+  }
+
+  private async readCheckpoint(): Promise<Position | null> {
+    if (this.projection.kind === 'cache') return this.deps.cache.get(this.guardKey);
+    const generations = await listGenerations(this.deps.sql, this.projection.name);
+    return generations.find((g) => g.generation === this.generation)?.checkpoint ?? null;
+  }
+
+  private async fail(error: PoisonError): Promise<void> {
+    this.state = 'failed';
+    const event = error.event;
+    const where = event ? `${event.type} ${event.id} at ${event.position} in ${event.stream}` : 'an event of the batch';
+    this.error = `${error.message} (while applying ${where})`;
+    this.logger.error(
+      { err: error.cause, eventId: event?.id, eventType: event?.type, position: event?.position, stream: event?.stream },
+      `projection FAILED on a poison event: ${this.error}. It stays stopped (other projections go on); fix the projection or the data, then restart.`,
+    );
+    await recordFailure(this.deps.sql, this.projection.name, this.generation, error.message, where).catch(() => undefined);
+    for (const waiter of this.waiters) waiter.resolve(false);
+    this.waiters.clear();
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof SqlConnectionError || error instanceof EventStoreUnavailableError) return 'connection lost';
+  return error instanceof Error ? error.message : String(error);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

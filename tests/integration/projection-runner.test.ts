@@ -1,0 +1,224 @@
+/**
+ * The projection machinery on real Postgres and Redis, with small projections made for the test:
+ * catch-up then live, checkpoints with the writes, one runner per generation, poison events,
+ * read-your-writes past filtered events, and rebuilds into a new generation.
+ */
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresEventStore } from '../../gateways/event-store/postgres/store.js';
+import type { NewEvent } from '../../gateways/event-store/port.js';
+import { uuidv7 } from '../../gateways/event-store/uuid.js';
+import { MemoryCache } from '../../gateways/redis/memory.js';
+import type { Cache } from '../../gateways/redis/port.js';
+import { RedisCache } from '../../gateways/redis/redis.js';
+import { createPgClient } from '../../gateways/sql/pg.js';
+import type { SqlClient } from '../../gateways/sql/port.js';
+import { Projections, ProjectionsBehindError } from '../../projections/manager.js';
+import type { CacheProjection, SqlProjection } from '../../projections/projection.js';
+import { listGenerations } from '../../projections/registry.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { createTestRedis, TEST_REDIS_URL, type TestRedis } from '../support/redis.js';
+
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/** Counts Ticked events per stream; throws on a Ticked event whose data says so. */
+const counter = (version = 1): SqlProjection => ({
+  kind: 'sql',
+  name: 'ticks',
+  version,
+  handles: ['Ticked'],
+  tables: { ticks: (t) => `create table ${t} (stream text primary key, n int not null, total int not null)` },
+  async apply(tx, events, tables) {
+    for (const e of events) {
+      if (e.data.poison) throw new Error('cannot count this');
+      await tx.query(
+        `insert into ${tables.ticks} (stream, n, total) values ($1, 1, $2)
+           on conflict (stream) do update set n = ${tables.ticks}.n + 1, total = ${tables.ticks}.total + excluded.total`,
+        [e.stream, Number(e.data.amount ?? 1) * version],
+      );
+    }
+  },
+});
+
+const cacheCounter: CacheProjection = {
+  kind: 'cache',
+  name: 'tick-cache',
+  version: 1,
+  handles: ['Ticked'],
+  apply(writer, events, key) {
+    for (const e of events) writer.zIncrBy(key('by-stream'), 1, e.stream);
+  },
+};
+
+const tick = (amount = 1, extra: Record<string, unknown> = {}): NewEvent => ({ id: uuidv7(), type: 'Ticked', data: { amount, ...extra } as NewEvent['data'] });
+const other = (): NewEvent => ({ id: uuidv7(), type: 'Ignored', data: {} });
+
+async function until(predicate: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe.each([
+  ['redis', async (redis: TestRedis): Promise<Cache> => new RedisCache({ url: TEST_REDIS_URL, keyPrefix: redis.prefix })],
+  ['memory', async (): Promise<Cache> => new MemoryCache()],
+])('projection runner (cache on %s)', (_label, makeCache) => {
+  let db: TestDatabase;
+  let sql: SqlClient;
+  let store: PostgresEventStore;
+  let redis: TestRedis;
+  let cache: Cache;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('proj');
+    sql = createPgClient({ connectionString: db.url });
+    store = await PostgresEventStore.open(sql);
+    redis = await createTestRedis('proj');
+    cache = await makeCache(redis);
+  });
+  afterAll(async () => {
+    await cache.close();
+    await redis.cleanup();
+    await store.close();
+    await sql.close();
+    await db.drop();
+  });
+
+  it('catches up, goes live, keeps SQL and cache read models exactly in step, and answers read-your-writes', async () => {
+    await store.append('tick-a', [tick(), tick(2), other()]);
+    const projections = new Projections({ store, sql, cache, logger, pollMs: 100 }, [counter(), cacheCounter]);
+    await projections.start();
+    try {
+      const last = await store.append('tick-b', [tick(5)]);
+      await projections.waitFor(['ticks', 'tick-cache'], last.position, 5_000);
+      expect(await sql.query('select stream, n, total from ticks order by stream')).toEqual([
+        { stream: 'tick-a', n: 2, total: 3 },
+        { stream: 'tick-b', n: 1, total: 5 },
+      ]);
+      const keys = projections.cacheKeys('tick-cache');
+      expect(await cache.zRevRangeWithScores(keys('by-stream'), 0, -1)).toEqual([
+        { member: 'tick-a', score: 2 },
+        { member: 'tick-b', score: 1 },
+      ]);
+      // An event neither projection handles still counts as passed for read-your-writes.
+      const ignored = await store.append('tick-c', [other()]);
+      await projections.waitFor(['ticks', 'tick-cache'], ignored.position, 5_000);
+      // A position nobody has written yet cannot be reached.
+      const future = `${BigInt(ignored.position.split(':')[0]!) + 1_000_000n}:1`;
+      await expect(projections.waitFor(['ticks'], future, 200)).rejects.toBeInstanceOf(ProjectionsBehindError);
+    } finally {
+      await projections.stop();
+    }
+  });
+
+  it('resumes from its checkpoint after a restart without applying anything twice', async () => {
+    const first = new Projections({ store, sql, cache, logger, pollMs: 100 }, [counter(), cacheCounter]);
+    await first.start();
+    await store.append('tick-d', [tick(), tick()]);
+    const head = await store.headPosition();
+    await first.waitFor(['ticks', 'tick-cache'], head, 5_000);
+    await first.stop();
+    await store.append('tick-d', [tick()]);
+    const second = new Projections({ store, sql, cache, logger, pollMs: 100 }, [counter(), cacheCounter]);
+    await second.start();
+    try {
+      await second.waitFor(['ticks', 'tick-cache'], await store.headPosition(), 5_000);
+      expect(await sql.query(`select n from ticks where stream = 'tick-d'`)).toEqual([{ n: 3 }]);
+      expect(await cache.zScore(second.cacheKeys('tick-cache')('by-stream'), 'tick-d')).toBe(3);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('runs one runner per generation across instances, and the other takes over when it stops', async () => {
+    const a = new Projections({ store, sql, cache, logger, pollMs: 100 }, [counter()]);
+    const b = new Projections({ store, sql, cache, logger, pollMs: 100 }, [counter()]);
+    await a.start();
+    await b.start();
+    try {
+      await store.append('tick-e', Array.from({ length: 50 }, () => tick()));
+      const head = await store.headPosition();
+      await a.waitFor(['ticks'], head, 5_000);
+      const states = [...(await a.status()), ...(await b.status())].flatMap((s) => s.generations.map((g) => g.runner?.state));
+      expect(states.filter((s) => s === 'running')).toHaveLength(1);
+      expect(states.filter((s) => s === 'waiting-for-lock')).toHaveLength(1);
+      await a.stop();
+      await store.append('tick-e', [tick()]);
+      await b.waitFor(['ticks'], await store.headPosition(), 10_000);
+      expect(await sql.query(`select n from ticks where stream = 'tick-e'`)).toEqual([{ n: 51 }]);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+
+  it('stops a projection on a poison event, keeping the events before it, and names the event', async () => {
+    const projections = new Projections({ store, sql, cache, logger, pollMs: 100 }, [counter(), cacheCounter]);
+    await projections.start();
+    try {
+      await store.append('tick-f', [tick(), tick(1, { poison: true }), tick()]);
+      const poison = (await collectStream(store, 'tick-f'))[1]!;
+      await until(async () => (await projections.status()).some((s) => s.name === 'ticks' && s.generations.some((g) => g.runner?.state === 'failed')));
+      expect(await sql.query(`select n from ticks where stream = 'tick-f'`)).toEqual([{ n: 1 }]);
+      const [generation] = (await listGenerations(sql, 'ticks')).filter((g) => g.status === 'active');
+      expect(generation!.error).toBe('cannot count this');
+      expect(generation!.errorEvent).toContain(poison.id);
+      // The other projection goes on.
+      await projections.waitFor(['tick-cache'], await store.headPosition(), 5_000);
+      expect(await cache.zScore(projections.cacheKeys('tick-cache')('by-stream'), 'tick-f')).toBe(3);
+    } finally {
+      await projections.stop();
+    }
+  });
+});
+
+describe('projection rebuilds (generations)', () => {
+  let db: TestDatabase;
+  let sql: SqlClient;
+  let store: PostgresEventStore;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('rebuild');
+    sql = createPgClient({ connectionString: db.url });
+    store = await PostgresEventStore.open(sql);
+  });
+  afterAll(async () => {
+    await store.close();
+    await sql.close();
+    await db.drop();
+  });
+
+  it('builds a new version beside the old one, switches the view when caught up, and drops the old tables', async () => {
+    const cache = new MemoryCache();
+    await store.append('tick-g', [tick(1), tick(2)]);
+    const v1 = new Projections({ store, sql, cache, logger, pollMs: 50, retiredGraceMs: 0 }, [counter(1)]);
+    await v1.start();
+    await v1.waitFor(['ticks'], await store.headPosition(), 5_000);
+    await v1.stop();
+    expect(await sql.query(`select total from ticks where stream = 'tick-g'`)).toEqual([{ total: 3 }]);
+
+    // Version 2 doubles the totals: until it has caught up, the view keeps serving version 1.
+    const v2 = new Projections({ store, sql, cache, logger, pollMs: 50, retiredGraceMs: 0 }, [counter(2)]);
+    await v2.start();
+    try {
+      await until(async () => (await listGenerations(sql, 'ticks')).some((g) => g.version === 2 && g.status === 'active'));
+      expect(await sql.query(`select total from ticks where stream = 'tick-g'`)).toEqual([{ total: 6 }]);
+      await until(async () => (await listGenerations(sql, 'ticks')).length === 1);
+      const tables = await sql.query<{ table_name: string }>(`select table_name from information_schema.tables where table_name like 'ticks_g%' and table_type = 'BASE TABLE'`);
+      expect(tables.map((t) => t.table_name)).toEqual(['ticks_g2']);
+      await store.append('tick-g', [tick(1)]);
+      await v2.waitFor(['ticks'], await store.headPosition(), 5_000);
+      expect(await sql.query(`select total from ticks where stream = 'tick-g'`)).toEqual([{ total: 8 }]);
+    } finally {
+      await v2.stop();
+    }
+  });
+});
+
+async function collectStream(store: PostgresEventStore, stream: string) {
+  const out = [];
+  for await (const e of store.readStream(stream)) out.push(e);
+  return out;
+}
