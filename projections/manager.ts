@@ -216,3 +216,50 @@ export class Projections {
 }
 
 const key = (name: string, generation: number) => `${name}#${generation}`;
+
+export interface RebuildProgress {
+  generation: number;
+  processed: Position | null;
+  head: Position;
+  eventsApplied: number;
+  eventsPerSecond: number;
+}
+
+/**
+ * Builds a new generation of `projection` from the start of the store in this process, reporting
+ * progress, and makes it active once it has caught up with the head. The generation it replaces
+ * is retired; runners elsewhere notice and switch, and its tables are dropped after the grace.
+ */
+export async function rebuildProjection(
+  deps: ProjectionsDeps,
+  projection: Projection,
+  onProgress: (progress: RebuildProgress) => void = () => undefined,
+  progressEveryMs = 1_000,
+): Promise<Generation> {
+  await ensureRegistry(deps.sql);
+  const generation = await createGeneration(deps.sql, projection);
+  const runner = new ProjectionRunner(deps, projection, generation.generation);
+  const started = Date.now();
+  let reported = 0;
+  runner.start();
+  try {
+    for (;;) {
+      const head = await deps.store.headPosition();
+      const status = runner.status();
+      if (status.state === 'failed') throw new Error(`rebuild of ${projection.name} failed: ${status.error}`);
+      const done = runner.reached(head);
+      if (done || Date.now() - reported >= progressEveryMs) {
+        reported = Date.now();
+        const seconds = Math.max((reported - started) / 1000, 0.001);
+        onProgress({ generation: generation.generation, processed: status.processed, head, eventsApplied: status.eventsApplied, eventsPerSecond: status.eventsApplied / seconds });
+      }
+      if (done) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await runner.stop();
+  }
+  if (generation.status === 'building') await activateGeneration(deps.sql, projection, generation.generation);
+  await dropRetired(deps.sql, projection, deps.retiredGraceMs ?? 10_000);
+  return { ...generation, status: 'active' };
+}

@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import {
   SqlConnectionError,
   SqlError,
@@ -45,7 +46,8 @@ function translate(error: unknown): Error {
 /** Opens (creating if needed) a PGlite database in `dataDir`, or in memory when it is undefined. */
 export async function createPgliteClient(dataDir?: string): Promise<PgliteClient> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir);
+  // pg_trgm: the catalog search's typo tolerance (a server has it from its contrib package).
+  const db = await PGlite.create(dataDir, { extensions: { pg_trgm } });
   let failNext = false;
   let closed = false;
   const listeners = new Set<{ unlisten: () => Promise<void>; handlers: NotificationHandlers }>();
