@@ -9,19 +9,13 @@
 import type { SqlClient } from '../../sql/port.js';
 
 export const NOTIFY_CHANNEL = 'chorus_events';
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 const SCHEMA_LOCK = 'chorus:event-store:schema';
 
 const DDL = /* sql */ `
 create table if not exists es_schema (
   version int primary key,
   applied_at timestamptz not null default now()
-);
-
-create table if not exists es_streams (
-  stream_name text primary key,
-  revision bigint not null,
-  deleted boolean not null default false
 );
 
 create table if not exists es_events (
@@ -39,18 +33,41 @@ create table if not exists es_events (
   constraint es_events_stream_revision_key unique (stream_name, revision)
 );
 
+-- Deleted streams (rare). A stream's revision is not stored: it is the highest revision of its
+-- events, read through the (stream_name, revision) index while holding the stream's lock.
+create table if not exists es_tombstones (
+  stream_name text primary key,
+  revision bigint not null,
+  deleted_at timestamptz not null default now()
+);
+
+-- Processes with open subscriptions, so that appenders notify only when someone else listens.
+create table if not exists es_listeners (
+  listener_id uuid primary key,
+  heartbeat_at timestamptz not null
+);
+
+-- Schema 2 kept a row per stream; only its tombstones carry over.
+do $$
+begin
+  if to_regclass('es_streams') is not null then
+    insert into es_tombstones (stream_name, revision)
+      select stream_name, revision from es_streams where deleted
+      on conflict do nothing;
+    drop table es_streams;
+  end if;
+end $$;
+
 -- Appends a batch in one statement. Returns one row:
 --   ok | duplicate      : revision = stream revision after the batch, tx/seq = its last event
 --   wrong_expected      : revision = actual revision (-1: no stream)
 --   deleted | id_conflict
 create or replace function es_append(p_stream text, p_expected text, p_events jsonb)
 returns table (status text, revision bigint, tx xid8, seq bigint)
-language plpgsql as $$
+language plpgsql as $fn$
 declare
   v_count int := jsonb_array_length(p_events);
   v_current bigint;
-  v_deleted boolean;
-  v_created boolean := false;
   v_stored int;
   v_in_stream int;
   v_min bigint;
@@ -59,8 +76,8 @@ begin
   -- Serialise writers of this stream BEFORE this transaction writes anything. A transaction id is
   -- assigned at the first write (a row lock counts), so taking the stream's lock first guarantees
   -- that a later writer of the stream gets a higher transaction id than the one it waited for:
-  -- per-stream revision order then agrees with the global (transaction_id, seq) order. (With only
-  -- the row lock, a waiter can take its id before the holder does, and sort before it.)
+  -- per-stream revision order then agrees with the global (transaction_id, seq) order. (With a
+  -- row lock instead, a waiter can take its id before the holder does, and sort before it.)
   perform pg_advisory_xact_lock(hashtextextended(p_stream, 0));
 
   -- A batch whose ids are all stored already, as one contiguous run in this stream, is a retry:
@@ -80,35 +97,17 @@ begin
     return;
   end if;
 
-  -- The advisory lock serialises this stream's writers, so a plain read of its row is stable.
-  loop
-    select s.revision, s.deleted into v_current, v_deleted
-      from es_streams s where s.stream_name = p_stream;
-    exit when found;
-    if p_expected not in ('any', 'no_stream') then
-      return query select 'wrong_expected'::text, -1::bigint, null::xid8, null::bigint;
-      return;
-    end if;
-    insert into es_streams (stream_name, revision) values (p_stream, v_count - 1)
-      on conflict (stream_name) do nothing;
-    if found then
-      v_current := -1;
-      v_created := true;
-      exit;
-    end if;
-    -- Only a writer bypassing es_append could have created it meanwhile: read it again.
-  end loop;
+  if exists (select 1 from es_tombstones t where t.stream_name = p_stream) then
+    return query select 'deleted'::text, null::bigint, null::xid8, null::bigint;
+    return;
+  end if;
 
-  if not v_created then
-    if v_deleted then
-      return query select 'deleted'::text, v_current, null::xid8, null::bigint;
-      return;
-    end if;
-    if p_expected = 'no_stream' or (p_expected ~ '^[0-9]+$' and p_expected::bigint <> v_current) then
-      return query select 'wrong_expected'::text, v_current, null::xid8, null::bigint;
-      return;
-    end if;
-    update es_streams s set revision = v_current + v_count where s.stream_name = p_stream;
+  select coalesce(max(e.revision), -1) into v_current from es_events e where e.stream_name = p_stream;
+  if (p_expected = 'no_stream' and v_current <> -1)
+     or (p_expected = 'exists' and v_current = -1)
+     or (p_expected ~ '^[0-9]+$' and p_expected::bigint <> v_current) then
+    return query select 'wrong_expected'::text, v_current, null::xid8, null::bigint;
+    return;
   end if;
 
   return query
@@ -122,40 +121,30 @@ begin
     )
     select 'ok'::text, v_current + v_count, pg_current_xact_id(), max(inserted.seq) from inserted;
 end;
-$$;
+$fn$;
 
 create or replace function es_delete_stream(p_stream text, p_expected text)
 returns table (status text, revision bigint)
-language plpgsql as $$
+language plpgsql as $fn$
 declare
   v_current bigint;
-  v_deleted boolean;
 begin
   perform pg_advisory_xact_lock(hashtextextended(p_stream, 0));
-  select s.revision, s.deleted into v_current, v_deleted
-    from es_streams s where s.stream_name = p_stream;
-  if not found then
-    if p_expected not in ('any', 'no_stream') then
-      return query select 'wrong_expected'::text, -1::bigint;
-      return;
-    end if;
-    insert into es_streams (stream_name, revision, deleted) values (p_stream, -1, true)
-      on conflict (stream_name) do update set deleted = true;
-    return query select 'ok'::text, -1::bigint;
+  if exists (select 1 from es_tombstones t where t.stream_name = p_stream) then
+    return query select 'deleted'::text, null::bigint;
     return;
   end if;
-  if v_deleted then
-    return query select 'deleted'::text, v_current;
-    return;
-  end if;
-  if p_expected = 'no_stream' or (p_expected ~ '^[0-9]+$' and p_expected::bigint <> v_current) then
+  select coalesce(max(e.revision), -1) into v_current from es_events e where e.stream_name = p_stream;
+  if (p_expected = 'no_stream' and v_current <> -1)
+     or (p_expected = 'exists' and v_current = -1)
+     or (p_expected ~ '^[0-9]+$' and p_expected::bigint <> v_current) then
     return query select 'wrong_expected'::text, v_current;
     return;
   end if;
-  update es_streams s set deleted = true where s.stream_name = p_stream;
+  insert into es_tombstones (stream_name, revision) values (p_stream, v_current);
   return query select 'ok'::text, v_current;
 end;
-$$;
+$fn$;
 `;
 
 /** Creates or upgrades the schema. Safe to run from several processes at once. */

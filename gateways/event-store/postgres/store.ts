@@ -44,6 +44,8 @@ export interface PostgresEventStoreOptions {
   pageSize?: number;
   /** Close the SqlClient when the store is closed. */
   ownsClient?: boolean;
+  /** Minimum spacing of NOTIFYs to other processes (default 2 ms). */
+  notifyIntervalMs?: number;
 }
 
 interface EventRow {
@@ -106,7 +108,7 @@ export class PostgresEventStore implements EventStore {
   ) {
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.pageSize = options.pageSize ?? 1_000;
-    this.wakeups = new Wakeups(sql, this.logger);
+    this.wakeups = new Wakeups(sql, this.logger, { minIntervalMs: options.notifyIntervalMs });
   }
 
   /** Creates the schema if needed and returns a store on it. */
@@ -151,10 +153,10 @@ export class PostgresEventStore implements EventStore {
   async *readStream(stream: string, options?: ReadStreamOptions): AsyncGenerator<RecordedEvent> {
     validateStreamName(stream);
     const { direction, fromRevision, maxCount } = validateReadStreamOptions(options);
-    const state = await this.withRetries(READ_ATTEMPTS, () =>
-      this.sql.query<{ deleted: boolean }>('select deleted from es_streams where stream_name = $1', [stream]),
+    const tombstones = await this.withRetries(READ_ATTEMPTS, () =>
+      this.sql.query<{ one: number }>('select 1 as one from es_tombstones where stream_name = $1', [stream]),
     );
-    if (state[0]?.deleted) throw new StreamDeletedError(stream);
+    if (tombstones.length > 0) throw new StreamDeletedError(stream);
     const forwards = direction === 'forwards';
     let remaining = maxCount ?? Number.POSITIVE_INFINITY;
     let from: bigint | undefined = fromRevision;

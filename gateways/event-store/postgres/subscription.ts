@@ -89,7 +89,7 @@ export class PostgresSubscription implements Subscription {
           await this.wakeups.wait(seen, heldBackDelay, signal);
         } else {
           heldBackDelay = 0;
-          await this.wakeups.wait(seen, this.wakeups.listening ? SAFETY_POLL_MS : POLL_WHILE_DEAF_MS, signal);
+          await this.wakeups.wait(seen, this.wakeups.pollInterval(SAFETY_POLL_MS, POLL_WHILE_DEAF_MS), signal);
         }
       }
     } finally {

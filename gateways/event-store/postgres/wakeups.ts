@@ -1,12 +1,13 @@
 /**
  * Wake-ups for subscriptions: one LISTEN connection per store (opened while any subscription is
- * open), local wake-ups after this process's own appends, and a coalesced NOTIFY so that other
- * processes wake too. NOTIFY is sent after the append has committed, in its own tiny transaction,
- * because a NOTIFY inside the append would serialise every appending commit on Postgres's global
- * notify-queue lock and defeat group commit.
+ * open) for appends of other processes, and local wake-ups after this process's own appends.
+ * NOTIFY is sent by the Notifier, after the append has committed and in its own tiny
+ * transaction: a NOTIFY inside the append would serialise every appending commit on Postgres's
+ * global notify-queue lock and defeat group commit.
  */
 import type { Logger } from 'pino';
 import type { Listener, SqlClient } from '../../sql/port.js';
+import { NEW_LISTENER_FAST_POLL_MS, Notifier, type NotifierOptions } from './notifier.js';
 import { NOTIFY_CHANNEL } from './schema.js';
 
 const RECONNECT_MIN_MS = 50;
@@ -22,28 +23,42 @@ export class Wakeups {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private reconnectDelay = RECONNECT_MIN_MS;
   private lostLogged = false;
-  private notifying = false;
-  private notifyAgain = false;
   private closed = false;
+  private readonly notifier: Notifier;
+  private fastPollUntil = 0;
 
   constructor(
     private readonly sql: SqlClient,
     private readonly logger: Logger,
-  ) {}
+    options: NotifierOptions = {},
+  ) {
+    this.notifier = new Notifier(sql, logger, options);
+  }
 
   /** True while notifications from other processes can arrive. */
   get listening(): boolean {
-    return this.listener !== undefined;
+    return this.listener !== undefined || this.sql.kind === 'pglite';
+  }
+
+  /** How long a subscription may sleep without a wake-up before it reads again anyway. */
+  pollInterval(normalMs: number, deafMs: number): number {
+    if (!this.listening) return deafMs;
+    return Date.now() < this.fastPollUntil ? Math.min(normalMs, 50) : normalMs;
   }
 
   acquire(): void {
     this.users += 1;
-    if (this.users === 1) this.connect();
+    if (this.users === 1) {
+      this.fastPollUntil = Date.now() + NEW_LISTENER_FAST_POLL_MS;
+      void this.notifier.register();
+      this.connect();
+    }
   }
 
   release(): void {
     this.users -= 1;
     if (this.users > 0) return;
+    void this.notifier.unregister();
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
     const listener = this.listener;
@@ -78,29 +93,7 @@ export class Wakeups {
   /** After a local append: wake this process's subscriptions and tell the others. */
   announce(): void {
     this.wake();
-    if (this.notifying) {
-      this.notifyAgain = true;
-      return;
-    }
-    this.notifying = true;
-    void this.sendNotify();
-  }
-
-  private async sendNotify(): Promise<void> {
-    do {
-      this.notifyAgain = false;
-      try {
-        // A lost notification only delays other processes until their next safety poll, so its
-        // commit need not wait for the WAL flush.
-        await this.sql.query(
-          "select set_config('synchronous_commit', 'off', true), pg_notify($1, '')",
-          [NOTIFY_CHANNEL],
-        );
-      } catch (error) {
-        if (!this.closed) this.logger.debug({ err: error }, 'event store: NOTIFY failed');
-      }
-    } while (this.notifyAgain && !this.closed);
-    this.notifying = false;
+    this.notifier.announce();
   }
 
   private connect(): void {
@@ -150,6 +143,7 @@ export class Wakeups {
 
   async close(): Promise<void> {
     this.closed = true;
+    await this.notifier.close();
     clearTimeout(this.reconnectTimer);
     this.wake();
     await this.connecting?.catch(() => undefined);
