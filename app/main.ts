@@ -4,6 +4,8 @@
 import { pathToFileURL } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { buildHttpApp } from '../gateways/http/app.js';
+import { allProjections } from '../projections/index.js';
+import { Projections } from '../projections/manager.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openStorage } from './storage.js';
 
@@ -14,13 +16,21 @@ export interface RunningChorus {
 
 export async function startChorus(config: Config, logger: Logger): Promise<RunningChorus> {
   const storage = await openStorage(config, logger);
+  const projections = new Projections({ store: storage.events, sql: storage.sql, cache: storage.cache, logger }, allProjections);
   const http = await buildHttpApp({
     logger,
-    readiness: [{ name: 'event-store', check: async () => void (await storage.events.headPosition()) }],
+    readiness: [
+      { name: 'event-store', check: async () => void (await storage.events.headPosition()) },
+      { name: 'sql', check: async () => void (await storage.sql.query('select 1')) },
+      { name: 'cache', check: () => storage.cache.ping() },
+      { name: 'projections', check: () => projectionsHealthy(projections) },
+    ],
   });
   try {
+    await projections.start();
     await http.listen({ host: config.host, port: config.port });
   } catch (error) {
+    await projections.stop();
     await storage.close();
     throw error;
   }
@@ -40,11 +50,20 @@ export async function startChorus(config: Config, logger: Logger): Promise<Runni
     close() {
       closing ??= (async () => {
         await http.close(); // stops accepting, lets in-flight requests finish
+        await projections.stop();
         await storage.close();
       })();
       return closing;
     },
   };
+}
+
+/** Ready unless a projection has stopped on a poison event. */
+async function projectionsHealthy(projections: Projections): Promise<void> {
+  const failed = (await projections.status()).flatMap((p) =>
+    p.generations.filter((g) => g.runner?.state === 'failed').map((g) => `${p.name} (g${g.generation}): ${g.runner?.error}`),
+  );
+  if (failed.length > 0) throw new Error(`projection stopped: ${failed.join('; ')}`);
 }
 
 async function main(): Promise<void> {

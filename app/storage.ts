@@ -5,6 +5,9 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { EventStore } from '../gateways/event-store/port.js';
+import { MemoryCache } from '../gateways/redis/memory.js';
+import type { Cache } from '../gateways/redis/port.js';
+import { RedisCache } from '../gateways/redis/redis.js';
 import { PostgresEventStore } from '../gateways/event-store/postgres/store.js';
 import { createPgClient } from '../gateways/sql/pg.js';
 import { createPgliteClient } from '../gateways/sql/pglite.js';
@@ -15,6 +18,8 @@ import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 export interface Storage {
   sql: SqlClient;
   events: EventStore;
+  /** Redis (REDIS_URL) or, embedded, an in-process cache that projections refill on start. */
+  cache: Cache;
   /** One line for the start-up log: what runs on what. */
   description: string;
   close(): Promise<void>;
@@ -49,12 +54,16 @@ export async function openStorage(config: Config, logger: Logger): Promise<Stora
       events = await PostgresEventStore.open(sql, { logger });
       eventsDescription = sqlDescription;
     }
+    const cache: Cache = config.redisUrl ? new RedisCache({ url: config.redisUrl, logger }) : new MemoryCache();
+    const cacheDescription = config.redisUrl ? `Redis at ${redact(config.redisUrl)}` : 'in process';
     return {
       sql,
       events,
-      description: `events: ${eventsDescription}; read models: ${sqlDescription}`,
+      cache,
+      description: `events: ${eventsDescription}; read models: ${sqlDescription}; cache: ${cacheDescription}`,
       async close() {
         await events.close();
+        await cache.close();
         await sql.close();
         lock?.release();
       },

@@ -22,7 +22,10 @@ describe('npm start (embedded mode)', () => {
       expect(await health.json()).toEqual({ status: 'ok' });
       const ready = await fetch(`${chorus.url}/readyz`);
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toMatchObject({ status: 'ready', checks: [{ name: 'event-store', ok: true }] });
+      expect(await ready.json()).toEqual({
+        status: 'ready',
+        checks: ['event-store', 'sql', 'cache', 'projections'].map((name) => ({ name, ok: true })),
+      });
       expect(chorus.output()).toContain('PGlite in');
       expect(chorus.output()).toContain('set DATABASE_URL, ESDB_URL, REDIS_URL or KAFKA_BROKERS');
     } finally {
