@@ -192,8 +192,7 @@ export class Projections {
     this.activating.add(k);
     void (async () => {
       try {
-        const head = await this.deps.store.headPosition();
-        if (this.deps.store.comparePositions(processed, head) < 0) return;
+        if (!(await caughtUp(this.deps, projection, processed))) return;
         await activateGeneration(this.deps.sql, projection, generation);
         this.activeGeneration.set(projection.name, generation);
         this.deps.logger.info({ projection: projection.name, generation }, 'projection: new generation caught up and now serves queries');
@@ -207,11 +206,7 @@ export class Projections {
   }
 
   private async dropRetired(projection: Projection): Promise<void> {
-    const retired = await dropRetired(this.deps.sql, projection, this.deps.retiredGraceMs ?? 10_000);
-    if (projection.kind === 'cache') {
-      for (const g of retired) await this.deps.cache.deleteByPrefix(cacheKeyPrefix(projection.name, g.generation));
-    }
-    for (const g of retired) this.deps.logger.info({ projection: projection.name, generation: g.generation }, 'projection: old generation dropped');
+    await dropRetiredGenerations(this.deps, projection, this.deps.retiredGraceMs ?? 10_000);
   }
 }
 
@@ -247,7 +242,7 @@ export async function rebuildProjection(
       const head = await deps.store.headPosition();
       const status = runner.status();
       if (status.state === 'failed') throw new Error(`rebuild of ${projection.name} failed: ${status.error}`);
-      const done = runner.reached(head);
+      const done = status.processed !== null && (await caughtUp(deps, projection, status.processed));
       if (done || Date.now() - reported >= progressEveryMs) {
         reported = Date.now();
         const seconds = Math.max((reported - started) / 1000, 0.001);
@@ -260,6 +255,27 @@ export async function rebuildProjection(
     await runner.stop();
   }
   if (generation.status === 'building') await activateGeneration(deps.sql, projection, generation.generation);
-  await dropRetired(deps.sql, projection, deps.retiredGraceMs ?? 10_000);
+  await dropRetiredGenerations(deps, projection, deps.retiredGraceMs ?? 10_000);
   return { ...generation, status: 'active' };
+}
+
+/** Drops generations retired at least `graceMs` ago: their tables, or their cache keys. */
+async function dropRetiredGenerations(deps: ProjectionsDeps, projection: Projection, graceMs: number): Promise<void> {
+  const retired = await dropRetired(deps.sql, projection, graceMs);
+  for (const g of retired) {
+    if (projection.kind === 'cache') await deps.cache.deleteByPrefix(cacheKeyPrefix(projection.name, g.generation));
+    deps.logger.info({ projection: projection.name, generation: g.generation }, 'projection: old generation dropped');
+  }
+}
+
+/**
+ * A new generation may take over once it has reached the head of the store and also the active
+ * generation's checkpoint: while an old transaction holds the visible head back, the active one
+ * may have read further, and switching then would make answers go back in time.
+ */
+async function caughtUp(deps: ProjectionsDeps, projection: Projection, processed: Position): Promise<boolean> {
+  const head = await deps.store.headPosition();
+  if (deps.store.comparePositions(processed, head) < 0) return false;
+  const active = (await listGenerations(deps.sql, projection.name)).find((g) => g.status === 'active');
+  return !active?.checkpoint || deps.store.comparePositions(processed, active.checkpoint) >= 0;
 }

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { EventStoreUnavailableError } from '../gateways/event-store/errors.js';
 import type { EventStore, Position, RecordedEvent, Subscription } from '../gateways/event-store/port.js';
 import { START } from '../gateways/event-store/position.js';
-import type { Cache } from '../gateways/redis/port.js';
+import { CacheWriteError, type Cache } from '../gateways/redis/port.js';
 import { SqlConnectionError, type SqlClient, type SqlLock } from '../gateways/sql/port.js';
 import { cacheKeyPrefix, physicalTable, type Projection } from './projection.js';
 import { CheckpointMovedError, advanceCheckpoint, listGenerations, noteCheckpoint, recordFailure } from './registry.js';
@@ -211,10 +211,18 @@ export class ProjectionRunner {
     });
     if (signal.aborted) await subscription.close();
     try {
+      // Pipelined: while one batch commits, the subscription reads the next page (at most one
+      // batch in flight, so memory stays bounded).
+      let inflight: Promise<void> = Promise.resolve();
       for await (const event of subscription) {
         this.pending.push(event);
-        if (this.pending.length >= this.batchSize) await this.enqueueFlush(epoch);
+        if (this.pending.length >= this.batchSize) {
+          await inflight;
+          inflight = this.enqueueFlush(epoch);
+          inflight.catch(() => undefined);
+        }
       }
+      await inflight;
       if (this.failure !== undefined) throw this.failure;
       await this.enqueueFlush(epoch);
     } finally {
@@ -289,7 +297,7 @@ export class ProjectionRunner {
     try {
       await this.commitBatch(events, to);
     } catch (error) {
-      if (!(error instanceof PoisonError) || events.length <= 1) throw error;
+      if (!(error instanceof PoisonError) || events.length <= 1 || error.cause instanceof CacheWriteError) throw error;
       // Find the event: apply one at a time; those before it are kept.
       for (const event of events) await this.commitBatch([event], event.position);
       throw error;
@@ -311,13 +319,21 @@ export class ProjectionRunner {
         await advanceCheckpoint(tx, projection.name, this.generation, from, to, events.length);
       });
     } else {
-      const applied = await this.deps.cache.commit({ key: this.guardKey, expected: from, next: to }, (writer) => {
-        try {
-          projection.apply(writer, events, (suffix) => this.keyPrefix + suffix);
-        } catch (error) {
-          throw new PoisonError(events.length === 1 ? events[0] : undefined, error);
-        }
-      });
+      let applied: boolean;
+      try {
+        applied = await this.deps.cache.commit({ key: this.guardKey, expected: from, next: to }, (writer) => {
+          try {
+            projection.apply(writer, events, (suffix) => this.keyPrefix + suffix);
+          } catch (error) {
+            throw new PoisonError(events.length === 1 ? events[0] : undefined, error);
+          }
+        });
+      } catch (error) {
+        // A command failed inside EXEC: the batch is half applied and the checkpoint moved. Stop
+        // here, loudly; the read model needs a rebuild.
+        if (error instanceof CacheWriteError) throw new PoisonError(events.length === 1 ? events[0] : undefined, error);
+        throw error;
+      }
       if (!applied) throw new CheckpointMovedError(`projection ${projection.name} g${this.generation}: checkpoint moved by another runner`);
       if (Date.now() - this.lastCacheNote >= CACHE_STATUS_EVERY_MS) {
         this.lastCacheNote = Date.now();
@@ -350,7 +366,6 @@ export class ProjectionRunner {
   }
 
   private async fail(error: PoisonError): Promise<void> {
-    this.state = 'failed';
     const event = error.event;
     const where = event ? `${event.type} ${event.id} at ${event.position} in ${event.stream}` : 'an event of the batch';
     this.error = `${error.message} (while applying ${where})`;
@@ -359,6 +374,7 @@ export class ProjectionRunner {
       `projection FAILED on a poison event: ${this.error}. It stays stopped (other projections go on); fix the projection or the data, then restart.`,
     );
     await recordFailure(this.deps.sql, this.projection.name, this.generation, error.message, where).catch(() => undefined);
+    this.state = 'failed';
     for (const waiter of this.waiters) waiter.resolve(false);
     this.waiters.clear();
   }

@@ -3,7 +3,7 @@
  * on restart (projections rebuild it from the event store, because their checkpoints live in it
  * too). Semantics follow Redis for the commands the port offers.
  */
-import type { Cache, CacheGuard, CacheWriter, ScoredMember } from './port.js';
+import { CacheWriteError, type Cache, type CacheGuard, type CacheWriter, type ScoredMember } from './port.js';
 
 type Value = { kind: 'string'; value: string } | { kind: 'zset'; members: Map<string, number> };
 
@@ -63,7 +63,11 @@ export class MemoryCache implements Cache {
       const sorted = ascending(value.members);
       const [from, to] = clampRange(sorted.length, start, stop);
       for (let i = from; i <= to; i += 1) value.members.delete(sorted[i]!.member);
-      if (value.members.size === 0) this.data.delete(key);
+      // An emptied sorted set no longer exists, and its expiry goes with it (as in Redis).
+      if (value.members.size === 0) {
+        this.data.delete(key);
+        this.expiries.delete(key);
+      }
     },
     expireAt: (key, unixSeconds) => {
       if (this.live(key) !== undefined) this.expiries.set(key, unixSeconds * 1000);
@@ -74,10 +78,34 @@ export class MemoryCache implements Cache {
     const current = this.live(guard.key);
     const value = current?.kind === 'string' ? current.value : null;
     if (value !== guard.expected) return false;
-    // As with MULTI/EXEC, a command that fails (WRONGTYPE) does not undo the others; the read
-    // models never mix types on one key.
-    writes(this.writer);
-    this.writer.set(guard.key, guard.next);
+    // As MULTI does, queue first: when `writes` throws, nothing has been written.
+    const queued: Array<() => void> = [];
+    const run = this.writer;
+    writes({
+      set: (key, v) => void queued.push(() => run.set(key, v)),
+      del: (key) => void queued.push(() => run.del(key)),
+      incrBy: (key, by) => void queued.push(() => run.incrBy(key, by)),
+      zIncrBy: (key, by, member) => void queued.push(() => run.zIncrBy(key, by, member)),
+      zAdd: (key, score, member) => void queued.push(() => run.zAdd(key, score, member)),
+      zRemRangeByRank: (key, start, stop) => void queued.push(() => run.zRemRangeByRank(key, start, stop)),
+      expireAt: (key, unixSeconds) => void queued.push(() => run.expireAt(key, unixSeconds)),
+    });
+    // As EXEC does, a command that fails (WRONGTYPE) does not undo the others and the guard still
+    // moves; the commit then rejects with the first failure. The read models never mix types on
+    // one key.
+    const failures: unknown[] = [];
+    for (const command of queued) {
+      try {
+        command();
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    run.set(guard.key, guard.next);
+    if (failures.length > 0) {
+      const first = failures[0];
+      throw new CacheWriteError(`a command of the batch failed: ${first instanceof Error ? first.message : String(first)}`, { cause: first });
+    }
     return true;
   }
 
@@ -131,9 +159,29 @@ export class MemoryCache implements Cache {
   }
 }
 
-/** Redis orders equal scores by member, lexicographically. */
+/** Redis orders equal scores by member, comparing bytes (UTF-8). */
 function ascending(members: Map<string, number>): ScoredMember[] {
-  return [...members].map(([member, score]) => ({ member, score })).sort((a, b) => a.score - b.score || (a.member < b.member ? -1 : a.member > b.member ? 1 : 0));
+  return [...members].map(([member, score]) => ({ member, score })).sort((a, b) => compareScores(a.score, b.score) || compareBytes(a.member, b.member));
+}
+
+/** Like `a - b`, but equal infinities compare equal (Infinity - Infinity is NaN). */
+function compareScores(a: number, b: number): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * UTF-8 byte order, which is code point order. JavaScript's `<` compares UTF-16 units instead,
+ * which puts U+10000 and above (surrogate pairs) before U+E000..U+FFFF.
+ */
+function compareBytes(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i += 1) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(i)!;
+    if (x !== y) return x - y;
+    if (x > 0xffff) i += 1;
+  }
+  return a.length - b.length;
 }
 
 function descending(members: Map<string, number>): ScoredMember[] {

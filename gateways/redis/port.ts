@@ -51,3 +51,14 @@ export interface Cache {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * A command of a committed batch failed inside MULTI/EXEC (e.g. a wrong type): as in Redis, the
+ * other commands and the guard took effect. Not a connection problem: the read model needs a rebuild.
+ */
+export class CacheWriteError extends Error {
+  override readonly name = 'CacheWriteError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

@@ -1,7 +1,8 @@
 /** The cache port on Redis (ioredis). */
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Cache, CacheGuard, CacheWriter, ScoredMember } from './port.js';
+import { CacheWriteError, type Cache, type CacheGuard, type CacheWriter, type ScoredMember } from './port.js';
 
 export interface RedisCacheOptions {
   url: string;
@@ -57,7 +58,7 @@ export class RedisCache implements Cache {
       const results = await multi.exec();
       if (results === null) return false; // the guard key changed under WATCH
       const failed = results.find(([error]) => error);
-      if (failed) throw failed[0];
+      if (failed) throw new CacheWriteError(`a command of the batch failed: ${failed[0]!.message}`, { cause: failed[0] });
       return true;
     } catch (error) {
       await connection.unwatch().catch(() => undefined);
@@ -79,17 +80,24 @@ export class RedisCache implements Cache {
 
   async zUnionRevRange(keys: readonly string[], start: number, stop: number): Promise<ScoredMember[]> {
     if (keys.length === 0) return [];
-    // ZUNION (Redis 6.2+) returns ascending order; REV is only for ZRANGE, so sum then sort here.
-    const flat = await this.client.zunion(keys.length, ...keys, 'WITHSCORES');
-    const all = pairs(flat).sort((a, b) => b.score - a.score || (a.member < b.member ? 1 : a.member > b.member ? -1 : 0));
-    const from = Math.max(start < 0 ? all.length + start : start, 0);
-    const to = Math.min(stop < 0 ? all.length + stop : stop, all.length - 1);
-    return from > to ? [] : all.slice(from, to + 1);
+    // Summed on the server into a key that exists only inside this MULTI/EXEC, so that only the
+    // ranks asked for cross the network (ZUNION would send the whole union: every track of a week).
+    const temp = `chorus:tmp:zunion:${randomUUID()}`;
+    const results = await this.client
+      .multi()
+      .zunionstore(temp, keys.length, ...keys)
+      .zrevrange(temp, start, stop, 'WITHSCORES')
+      .unlink(temp)
+      .exec();
+    if (results === null) throw new Error('redis: ZUNIONSTORE transaction was aborted');
+    const failed = results.find(([error]) => error);
+    if (failed) throw failed[0];
+    return pairs(results[1]![1] as string[]);
   }
 
   async zScore(key: string, member: string): Promise<number | null> {
     const score = await this.client.zscore(key, member);
-    return score === null ? null : Number(score);
+    return score === null ? null : parseScore(score);
   }
 
   async deleteByPrefix(prefix: string): Promise<number> {
@@ -116,8 +124,15 @@ export class RedisCache implements Cache {
 
 function pairs(flat: string[]): ScoredMember[] {
   const out: ScoredMember[] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) out.push({ member: flat[i]!, score: Number(flat[i + 1]) });
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push({ member: flat[i]!, score: parseScore(flat[i + 1]!) });
   return out;
+}
+
+/** Redis writes infinite scores as "inf" and "-inf", which Number() does not read. */
+function parseScore(text: string): number {
+  if (text === 'inf' || text === '+inf') return Number.POSITIVE_INFINITY;
+  if (text === '-inf') return Number.NEGATIVE_INFINITY;
+  return Number(text);
 }
 
 function escapeGlob(text: string): string {

@@ -305,6 +305,23 @@ export function describeEventStoreContract(adapter: string, createFixture: Fixtu
         expect(await read({ streamPrefixes: [`${x}-`, `${y}-`], eventTypes: ['Nothing'] })).toEqual([]);
       });
 
+      it('finds the few matching events among long runs of others, reading and subscribing', async () => {
+        const category = `c${tag()}`;
+        const head = await store.headPosition();
+        const subscription = store.subscribeToAll({ fromPosition: head, filter: { streamPrefixes: [`${category}-`], eventTypes: ['Rare'] } });
+        const sub = drain(subscription);
+        await store.append(freshStream(category), [event('Rare')]);
+        for (let i = 0; i < 3; i += 1) await store.append(freshStream(category), events(4_000, 'Common'));
+        await store.append(freshStream(category), [event('Rare')]);
+        await store.append(freshStream(), events(3_000, 'Rare'));
+        await store.append(freshStream(category), [event('Rare')]);
+        const found = await collect(store.readAll({ fromPosition: head, filter: { streamPrefixes: [`${category}-`], eventTypes: ['Rare'] } }));
+        expect(found).toHaveLength(3);
+        await sub.until((seen) => seen.length === 3, 20_000);
+        await subscription.close();
+        expect(sub.seen.map((e) => e.id)).toEqual(found.map((e) => e.id));
+      });
+
       it('honours maxCount and pages through long reads', async () => {
         const category = `c${tag()}`;
         const head = await store.headPosition();

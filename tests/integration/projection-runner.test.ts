@@ -116,15 +116,14 @@ describe.each([
   it('resumes from its checkpoint after a restart without applying anything twice', async () => {
     const first = new Projections({ store, sql, cache, logger, pollMs: 100 }, [counter(), cacheCounter]);
     await first.start();
-    await store.append('tick-d', [tick(), tick()]);
-    const head = await store.headPosition();
+    const head = (await store.append('tick-d', [tick(), tick()])).position;
     await first.waitFor(['ticks', 'tick-cache'], head, 5_000);
     await first.stop();
-    await store.append('tick-d', [tick()]);
+    const last = (await store.append('tick-d', [tick()])).position;
     const second = new Projections({ store, sql, cache, logger, pollMs: 100 }, [counter(), cacheCounter]);
     await second.start();
     try {
-      await second.waitFor(['ticks', 'tick-cache'], await store.headPosition(), 5_000);
+      await second.waitFor(['ticks', 'tick-cache'], last, 5_000);
       expect(await sql.query(`select n from ticks where stream = 'tick-d'`)).toEqual([{ n: 3 }]);
       expect(await cache.zScore(second.cacheKeys('tick-cache')('by-stream'), 'tick-d')).toBe(3);
     } finally {
@@ -138,15 +137,14 @@ describe.each([
     await a.start();
     await b.start();
     try {
-      await store.append('tick-e', Array.from({ length: 50 }, () => tick()));
-      const head = await store.headPosition();
+      const head = (await store.append('tick-e', Array.from({ length: 50 }, () => tick()))).position;
       await a.waitFor(['ticks'], head, 5_000);
-      const states = [...(await a.status()), ...(await b.status())].flatMap((s) => s.generations.map((g) => g.runner?.state));
-      expect(states.filter((s) => s === 'running')).toHaveLength(1);
-      expect(states.filter((s) => s === 'waiting-for-lock')).toHaveLength(1);
+      const states = async () => [...(await a.status()), ...(await b.status())].flatMap((s) => s.generations.map((g) => g.runner?.state));
+      await until(async () => (await states()).filter((s) => s === 'waiting-for-lock').length === 1);
+      expect((await states()).filter((s) => s === 'running')).toHaveLength(1);
       await a.stop();
-      await store.append('tick-e', [tick()]);
-      await b.waitFor(['ticks'], await store.headPosition(), 10_000);
+      const last = (await store.append('tick-e', [tick()])).position;
+      await b.waitFor(['ticks'], last, 10_000);
       expect(await sql.query(`select n from ticks where stream = 'tick-e'`)).toEqual([{ n: 51 }]);
     } finally {
       await a.stop();
@@ -158,7 +156,7 @@ describe.each([
     const projections = new Projections({ store, sql, cache, logger, pollMs: 100 }, [counter(), cacheCounter]);
     await projections.start();
     try {
-      await store.append('tick-f', [tick(), tick(1, { poison: true }), tick()]);
+      const appended = await store.append('tick-f', [tick(), tick(1, { poison: true }), tick()]);
       const poison = (await collectStream(store, 'tick-f'))[1]!;
       await until(async () => (await projections.status()).some((s) => s.name === 'ticks' && s.generations.some((g) => g.runner?.state === 'failed')));
       expect(await sql.query(`select n from ticks where stream = 'tick-f'`)).toEqual([{ n: 1 }]);
@@ -166,7 +164,7 @@ describe.each([
       expect(generation!.error).toBe('cannot count this');
       expect(generation!.errorEvent).toContain(poison.id);
       // The other projection goes on.
-      await projections.waitFor(['tick-cache'], await store.headPosition(), 5_000);
+      await projections.waitFor(['tick-cache'], appended.position, 5_000);
       expect(await cache.zScore(projections.cacheKeys('tick-cache')('by-stream'), 'tick-f')).toBe(3);
     } finally {
       await projections.stop();
@@ -192,10 +190,10 @@ describe('projection rebuilds (generations)', () => {
 
   it('builds a new version beside the old one, switches the view when caught up, and drops the old tables', async () => {
     const cache = new MemoryCache();
-    await store.append('tick-g', [tick(1), tick(2)]);
+    const first = await store.append('tick-g', [tick(1), tick(2)]);
     const v1 = new Projections({ store, sql, cache, logger, pollMs: 50, retiredGraceMs: 0 }, [counter(1)]);
     await v1.start();
-    await v1.waitFor(['ticks'], await store.headPosition(), 5_000);
+    await v1.waitFor(['ticks'], first.position, 5_000);
     await v1.stop();
     expect(await sql.query(`select total from ticks where stream = 'tick-g'`)).toEqual([{ total: 3 }]);
 
@@ -208,8 +206,8 @@ describe('projection rebuilds (generations)', () => {
       await until(async () => (await listGenerations(sql, 'ticks')).length === 1);
       const tables = await sql.query<{ table_name: string }>(`select table_name from information_schema.tables where table_name like 'ticks_g%' and table_type = 'BASE TABLE'`);
       expect(tables.map((t) => t.table_name)).toEqual(['ticks_g2']);
-      await store.append('tick-g', [tick(1)]);
-      await v2.waitFor(['ticks'], await store.headPosition(), 5_000);
+      const more = await store.append('tick-g', [tick(1)]);
+      await v2.waitFor(['ticks'], more.position, 5_000);
       expect(await sql.query(`select total from ticks where stream = 'tick-g'`)).toEqual([{ total: 8 }]);
     } finally {
       await v2.stop();

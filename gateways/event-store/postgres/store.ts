@@ -25,7 +25,7 @@ import type {
   SubscribeOptions,
   Subscription,
 } from '../port.js';
-import { START, comparePositions, formatPosition, parsePosition, type Position } from '../position.js';
+import { START, comparePositions, formatPosition, maxPosition, parsePosition, type Position } from '../position.js';
 import {
   prepareAppend,
   validateExpectedRevision,
@@ -62,8 +62,10 @@ interface EventRow {
 
 export interface Page {
   events: RecordedEvent[];
-  /** Every event below (horizon, 0) has been scanned. */
-  horizon: Position;
+  /** Where the next read starts: past every event scanned (delivered or filtered out). */
+  next: Position;
+  /** Nothing more is readable now: everything below the visibility horizon has been scanned. */
+  exhausted: boolean;
   /** Committed events exist beyond the horizon, held back by an older running transaction. */
   heldBack: boolean;
 }
@@ -73,24 +75,42 @@ const EVENT_COLUMNS = /* sql */ `
   es_events.stream_name, es_events.revision::text as rev, es_events.event_type, es_events.data,
   es_events.metadata, es_events.occurred_at`;
 
+/** With a filter, this many events are scanned per page, in position order, and then filtered. */
+const FILTER_WINDOW = 5_000;
+
+/**
+ * One page: a window of the global order after the cursor (below the horizon), walked in primary
+ * key order — the planner cannot be tempted into sorting everything that follows — and the events
+ * of it that pass the filter. $1/$2 cursor, $3 limit, $4 stream LIKE patterns, $5 types, $6 window.
+ */
 const READ_PAGE = /* sql */ `
   with h as materialized (
     select x.horizon,
-           exists (select 1 from es_events w where w.transaction_id >= x.horizon) as held_back
+           coalesce((select m.transaction_id from es_events m order by m.transaction_id desc limit 1) >= x.horizon, false) as held_back
       from (select pg_snapshot_xmin(pg_current_snapshot()) as horizon) x
+  ),
+  w as materialized (
+    select e.* from es_events e
+     where (e.transaction_id, e.seq) > ($1::text::xid8, $2::bigint)
+       and e.transaction_id < (select h.horizon from h)
+     order by e.transaction_id, e.seq
+     limit $6
+  ),
+  s as (
+    select count(*)::int as scanned,
+           (select w2.transaction_id::text || ':' || w2.seq::text from w w2 order by w2.transaction_id desc, w2.seq desc limit 1) as window_end
+      from w
   )
-  select h.horizon::text as horizon, h.held_back, e.*
-    from h
+  select h.horizon::text as horizon, h.held_back, s.scanned, s.window_end, m.*
+    from h cross join s
     left join lateral (
       select ${EVENT_COLUMNS}
-        from es_events
-       where (transaction_id, seq) > ($1::text::xid8, $2::bigint)
-         and transaction_id < h.horizon
-         and ($4::text[] is null or stream_name like any ($4::text[]))
-         and ($5::text[] is null or event_type = any ($5::text[]))
+        from w as es_events
+       where ($4::text[] is null or es_events.stream_name like any ($4::text[]))
+         and ($5::text[] is null or es_events.event_type = any ($5::text[]))
        order by es_events.transaction_id, es_events.seq
        limit $3
-    ) e on true`;
+    ) m on true`;
 
 const APPEND_ATTEMPTS = 4;
 const READ_ATTEMPTS = 4;
@@ -188,24 +208,34 @@ export class PostgresEventStore implements EventStore {
       const page = await this.withRetries(READ_ATTEMPTS, () => this.readPage(cursor, limit, options?.filter));
       for (const event of page.events) yield event;
       remaining -= page.events.length;
-      if (page.events.length < limit) return;
-      cursor = page.events[page.events.length - 1]!.position;
+      if (page.exhausted) return;
+      cursor = page.next;
     }
   }
 
   /** One page of the global order after `after`, limited to what no running transaction can precede. */
   async readPage(after: Position, limit: number, filter: EventFilter | undefined): Promise<Page> {
     const { major, minor } = parsePosition(after);
-    const rows = await this.sql.query<{ horizon: string; held_back: boolean } & Partial<EventRow>>(READ_PAGE, [
-      major.toString(),
-      minor.toString(),
-      limit,
-      filter?.streamPrefixes?.length ? filter.streamPrefixes.map(likePrefix) : null,
-      filter?.eventTypes?.length ? [...filter.eventTypes] : null,
-    ]);
+    const filtered = Boolean(filter?.streamPrefixes?.length || filter?.eventTypes?.length);
+    const window = filtered ? Math.max(FILTER_WINDOW, limit) : limit;
+    const rows = await this.sql.query<{ horizon: string; held_back: boolean; scanned: number; window_end: string | null } & Partial<EventRow>>(
+      READ_PAGE,
+      [
+        major.toString(),
+        minor.toString(),
+        limit,
+        filter?.streamPrefixes?.length ? filter.streamPrefixes.map(likePrefix) : null,
+        filter?.eventTypes?.length ? [...filter.eventTypes] : null,
+        window,
+      ],
+    );
     const first = rows[0]!;
     const events = first.pos_tx === null || first.pos_tx === undefined ? [] : rows.map((row) => toRecorded(row as EventRow));
-    return { events, horizon: formatPosition(first.horizon, 0), heldBack: first.held_back };
+    const heldBack = first.held_back;
+    if (events.length === limit) return { events, next: events[events.length - 1]!.position, exhausted: false, heldBack };
+    if (first.scanned === window && first.window_end) return { events, next: first.window_end, exhausted: false, heldBack };
+    const last = events.length > 0 ? events[events.length - 1]!.position : after;
+    return { events, next: maxPosition(last, formatPosition(first.horizon, 0)), exhausted: true, heldBack };
   }
 
   subscribeToAll(options?: SubscribeOptions): Subscription {

@@ -80,8 +80,8 @@ export class PostgresSubscription implements Subscription {
           cursor = event.position;
           yield event;
         }
-        if (page.events.length === pageSize) continue;
-        cursor = maxPosition(cursor, page.horizon);
+        cursor = maxPosition(cursor, page.next);
+        if (!page.exhausted) continue;
         this.options.onProgress?.(cursor);
         if (page.heldBack) {
           // An older transaction is still running; its commit (or a short wait) lets us read on.

@@ -1,0 +1,258 @@
+/**
+ * The follower graph: user -> user follows (with follower and following counts), user -> artist
+ * and user -> playlist follows, and liked tracks.
+ *
+ * These tables belong to the `users` projection (users.ts), not to a projection of their own: the
+ * counts live in the `users` rows, a projection writes only its own tables, and counts that moved
+ * in another transaction than the edges would disagree with them whenever the two projections
+ * stood at different checkpoints. One projection keeps edges and counts in one transaction, so
+ * `followers(...).total` always equals the number of rows it pages through.
+ *
+ * Within a batch the last event of a pair decides (follow, unfollow, follow = following, with the
+ * last follow's time); the counts move by what actually changed in the table.
+ */
+import type { RecordedEvent } from '../../gateways/event-store/port.js';
+import type { SqlExecutor } from '../../gateways/sql/port.js';
+import { clampLimit, clampOffset, iso, type Page, type PageOptions } from './paging.js';
+
+/** The graph's tables (logical name -> DDL), part of the `users` projection. */
+export const FOLLOW_TABLES = {
+  user_follows: (t: string) => /* sql */ `
+    create table ${t} (
+      follower_id text not null,
+      followee_id text not null,
+      at timestamptz not null,
+      primary key (follower_id, followee_id)
+    );
+    create index ${t}_by_followee on ${t} (followee_id, at desc, follower_id);`,
+  artist_follows: (t: string) => /* sql */ `
+    create table ${t} (
+      user_id text not null,
+      artist_id text not null,
+      at timestamptz not null,
+      primary key (user_id, artist_id)
+    );`,
+  playlist_follows: (t: string) => /* sql */ `
+    create table ${t} (
+      user_id text not null,
+      playlist_id text not null,
+      at timestamptz not null,
+      primary key (user_id, playlist_id)
+    );
+    create index ${t}_by_playlist on ${t} (playlist_id);`,
+  track_likes: (t: string) => /* sql */ `
+    create table ${t} (
+      user_id text not null,
+      track_id text not null,
+      at timestamptz not null,
+      primary key (user_id, track_id)
+    );
+    create index ${t}_by_user_at on ${t} (user_id, at desc, track_id);`,
+} as const;
+
+/** One kind of edge: the events that make and unmake it, and where it is stored. */
+interface EdgeKind {
+  on: string;
+  off: string;
+  table: keyof typeof FOLLOW_TABLES;
+  /** Column names of the pair (from, to) and their fields in the event's data. */
+  from: string;
+  to: string;
+  toField: string;
+}
+
+const USER_EDGES: EdgeKind = { on: 'UserFollowed', off: 'UserUnfollowed', table: 'user_follows', from: 'follower_id', to: 'followee_id', toField: 'followeeId' };
+const OTHER_EDGES: EdgeKind[] = [
+  { on: 'ArtistFollowed', off: 'ArtistUnfollowed', table: 'artist_follows', from: 'user_id', to: 'artist_id', toField: 'artistId' },
+  { on: 'PlaylistFollowed', off: 'PlaylistUnfollowed', table: 'playlist_follows', from: 'user_id', to: 'playlist_id', toField: 'playlistId' },
+  { on: 'TrackLiked', off: 'TrackUnliked', table: 'track_likes', from: 'user_id', to: 'track_id', toField: 'trackId' },
+];
+
+/** The net change of a batch: per pair, the last event's verdict, as parallel columns for unnest. */
+interface EdgeChanges {
+  from: string[];
+  to: string[];
+  /** 't' (follow) or 'f' (unfollow): text, which the SqlParam port carries, cast to boolean. */
+  on: string[];
+  at: string[];
+}
+
+function lastPerPair(events: readonly RecordedEvent[], kind: EdgeKind): EdgeChanges | undefined {
+  const last = new Map<string, { from: string; to: string; on: boolean; at: string }>();
+  for (const e of events) {
+    if (e.type !== kind.on && e.type !== kind.off) continue;
+    const from = String(e.data.userId);
+    const to = String(e.data[kind.toField]);
+    last.set(`${from}\u0000${to}`, { from, to, on: e.type === kind.on, at: String(e.data.at) });
+  }
+  if (last.size === 0) return undefined;
+  const changes: EdgeChanges = { from: [], to: [], on: [], at: [] };
+  for (const c of last.values()) {
+    changes.from.push(c.from);
+    changes.to.push(c.to);
+    changes.on.push(c.on ? 't' : 'f');
+    changes.at.push(c.at);
+  }
+  return changes;
+}
+
+const INPUT = /* sql */ `select * from unnest($1::text[], $2::text[], $3::boolean[], $4::timestamptz[]) as i(a, b, follow, at)`;
+
+/**
+ * Applies the graph's events of a batch: a few statements per kind of edge, whatever the batch
+ * size. `tables` holds the physical names of the `users` projection's tables.
+ */
+export async function applyFollowGraph(tx: SqlExecutor, events: readonly RecordedEvent[], tables: Readonly<Record<string, string>>): Promise<void> {
+  const users = lastPerPair(events, USER_EDGES);
+  if (users) {
+    const t = tables.user_follows!;
+    // Every part of one statement sees the table as it was before it: `before` tells which
+    // changes are real, and only those move the counts.
+    await tx.query(
+      /* sql */ `
+      with input as (${INPUT}),
+      before as (
+        select i.a, i.b, i.follow, (t.follower_id is not null) as existed
+          from input i left join ${t} t on t.follower_id = i.a and t.followee_id = i.b
+      ),
+      removed as (
+        delete from ${t} t using input i
+         where not i.follow and t.follower_id = i.a and t.followee_id = i.b
+      ),
+      added as (
+        insert into ${t} (follower_id, followee_id, at)
+        select i.a, i.b, i.at from input i where i.follow
+        on conflict (follower_id, followee_id) do update set at = excluded.at
+      ),
+      changed as (
+        select before.a, before.b, case when before.follow then 1 else -1 end as delta
+          from before where before.follow <> before.existed
+      ),
+      deltas as (
+        select changed.a as user_id, 0 as followers, changed.delta as following from changed
+        union all
+        select changed.b as user_id, changed.delta as followers, 0 as following from changed
+      )
+      update ${tables.users} u
+         set followers = u.followers + d.followers, following = u.following + d.following
+        from (select deltas.user_id, sum(deltas.followers)::int as followers, sum(deltas.following)::int as following
+                from deltas group by deltas.user_id) d
+       where u.user_id = d.user_id`,
+      [users.from, users.to, users.on, users.at],
+    );
+  }
+  for (const kind of OTHER_EDGES) {
+    const changes = lastPerPair(events, kind);
+    if (!changes) continue;
+    const t = tables[kind.table]!;
+    await tx.query(
+      /* sql */ `
+      with input as (${INPUT}),
+      removed as (
+        delete from ${t} t using input i where not i.follow and t.${kind.from} = i.a and t.${kind.to} = i.b
+      )
+      insert into ${t} (${kind.from}, ${kind.to}, at)
+      select i.a, i.b, i.at from input i where i.follow
+      on conflict (${kind.from}, ${kind.to}) do update set at = excluded.at`,
+      [changes.from, changes.to, changes.on, changes.at],
+    );
+  }
+}
+
+// ---- queries (read the views: user_follows, users, artist_follows, playlist_follows, track_likes)
+
+export interface FollowUser {
+  userId: string;
+  /** Absent when the user is not (yet) in the read model. */
+  displayName?: string;
+  followedAt: string;
+}
+
+interface FollowUserRow {
+  user_id: string;
+  display_name: string | null;
+  at: Date;
+}
+
+const toFollowUser = (row: FollowUserRow): FollowUser =>
+  row.display_name === null
+    ? { userId: row.user_id, followedAt: iso(row.at) }
+    : { userId: row.user_id, displayName: row.display_name, followedAt: iso(row.at) };
+
+/** Who follows `userId`, newest first. */
+export async function followers(sql: SqlExecutor, userId: string, page: PageOptions = {}): Promise<Page<FollowUser>> {
+  const rows = await sql.query<FollowUserRow>(
+    `select f.follower_id as user_id, u.display_name, f.at
+       from user_follows f left join users u on u.user_id = f.follower_id
+      where f.followee_id = $1
+      order by f.at desc, f.follower_id
+      limit $2 offset $3`,
+    [userId, clampLimit(page.limit), clampOffset(page.offset)],
+  );
+  const [count] = await sql.query<{ total: number }>(
+    `select coalesce((select u.followers from users u where u.user_id = $1),
+                     (select count(*)::int from user_follows f where f.followee_id = $1)) as total`,
+    [userId],
+  );
+  return { items: rows.map(toFollowUser), total: count?.total ?? 0 };
+}
+
+/** Whom `userId` follows, newest first. */
+export async function following(sql: SqlExecutor, userId: string, page: PageOptions = {}): Promise<Page<FollowUser>> {
+  const rows = await sql.query<FollowUserRow>(
+    `select f.followee_id as user_id, u.display_name, f.at
+       from user_follows f left join users u on u.user_id = f.followee_id
+      where f.follower_id = $1
+      order by f.at desc, f.followee_id
+      limit $2 offset $3`,
+    [userId, clampLimit(page.limit), clampOffset(page.offset)],
+  );
+  const [count] = await sql.query<{ total: number }>(
+    `select coalesce((select u.following from users u where u.user_id = $1),
+                     (select count(*)::int from user_follows f where f.follower_id = $1)) as total`,
+    [userId],
+  );
+  return { items: rows.map(toFollowUser), total: count?.total ?? 0 };
+}
+
+export async function isFollowing(sql: SqlExecutor, userId: string, followeeId: string): Promise<boolean> {
+  const rows = await sql.query(`select 1 from user_follows where follower_id = $1 and followee_id = $2`, [userId, followeeId]);
+  return rows.length > 0;
+}
+
+async function edges(
+  sql: SqlExecutor,
+  view: 'artist_follows' | 'playlist_follows' | 'track_likes',
+  column: string,
+  userId: string,
+  page: PageOptions,
+): Promise<Page<{ id: string; at: string }>> {
+  const rows = await sql.query<{ id: string; at: Date }>(
+    `select e.${column} as id, e.at from ${view} e where e.user_id = $1 order by e.at desc, e.${column} limit $2 offset $3`,
+    [userId, clampLimit(page.limit), clampOffset(page.offset)],
+  );
+  const [count] = await sql.query<{ total: number }>(`select count(*)::int as total from ${view} where user_id = $1`, [userId]);
+  return { items: rows.map((r) => ({ id: r.id, at: iso(r.at) })), total: count?.total ?? 0 };
+}
+
+/** Artists `userId` follows, newest first. */
+export async function followedArtists(sql: SqlExecutor, userId: string, page: PageOptions = {}): Promise<Page<{ artistId: string; followedAt: string }>> {
+  const { items, total } = await edges(sql, 'artist_follows', 'artist_id', userId, page);
+  return { items: items.map((e) => ({ artistId: e.id, followedAt: e.at })), total };
+}
+
+/** Playlists `userId` follows, newest first. */
+export async function followedPlaylists(
+  sql: SqlExecutor,
+  userId: string,
+  page: PageOptions = {},
+): Promise<Page<{ playlistId: string; followedAt: string }>> {
+  const { items, total } = await edges(sql, 'playlist_follows', 'playlist_id', userId, page);
+  return { items: items.map((e) => ({ playlistId: e.id, followedAt: e.at })), total };
+}
+
+/** Tracks `userId` liked, newest first (the "Liked Songs" list). */
+export async function likedTracks(sql: SqlExecutor, userId: string, page: PageOptions = {}): Promise<Page<{ trackId: string; likedAt: string }>> {
+  const { items, total } = await edges(sql, 'track_likes', 'track_id', userId, page);
+  return { items: items.map((e) => ({ trackId: e.id, likedAt: e.at })), total };
+}

@@ -1,0 +1,7 @@
+import { MemoryCache } from '../../gateways/redis/memory.js';
+import { describeCacheContract } from './cache.contract.js';
+
+describeCacheContract('memory (in process, embedded mode)', async () => {
+  const cache = new MemoryCache();
+  return { cache, other: cache, teardown: () => cache.close() };
+});
