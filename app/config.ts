@@ -14,9 +14,18 @@ export interface Config {
   /** EventStoreDB for events. */
   esdbUrl: string | undefined;
   redisUrl: string | undefined;
+  /** Prefix of every Redis key (several deployments, or test runs, on one Redis). */
+  redisKeyPrefix: string;
   kafkaBrokers: string[] | undefined;
   nodeId: string;
   logLevel: string;
+  auth:
+    | { mode: 'dev'; secret: string | undefined }
+    | { mode: 'jwks'; jwksUrl: string; issuer: string; audience: string };
+  /** Writes per user per minute before 429. */
+  writesPerMinute: number;
+  /** Import the demo catalog when the store has none (default: in embedded mode only). */
+  demoCatalog: boolean | undefined;
 }
 
 export class ConfigError extends Error {
@@ -34,6 +43,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
   }
+  const writesPerMinute = env.CHORUS_RATE_LIMIT_WRITES ? Number(env.CHORUS_RATE_LIMIT_WRITES) : 600;
+  if (!Number.isInteger(writesPerMinute) || writesPerMinute < 1) {
+    throw new ConfigError(`CHORUS_RATE_LIMIT_WRITES must be a whole number >= 1, got ${JSON.stringify(env.CHORUS_RATE_LIMIT_WRITES)}`);
+  }
   return {
     host: env.HOST || '0.0.0.0',
     port,
@@ -41,10 +54,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     esdbUrl: url(env, 'ESDB_URL', ['esdb:', 'esdb+discover:', 'kurrentdb:', 'kurrentdb+discover:', 'kdb:', 'kdb+discover:']),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisKeyPrefix: env.CHORUS_REDIS_KEY_PREFIX ?? '',
     kafkaBrokers: env.KAFKA_BROKERS ? env.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean) : undefined,
     nodeId: env.CHORUS_NODE_ID || 'chorus-1',
     logLevel,
+    auth: authConfig(env),
+    writesPerMinute,
+    demoCatalog: env.CHORUS_DEMO_CATALOG === undefined ? undefined : !['0', 'false', 'no', 'off'].includes(env.CHORUS_DEMO_CATALOG.toLowerCase()),
   };
+}
+
+function authConfig(env: NodeJS.ProcessEnv): Config['auth'] {
+  const jwksUrl = url(env, 'CHORUS_JWKS_URL', ['https:', 'http:']);
+  if (!jwksUrl) {
+    const secret = env.CHORUS_DEV_TOKEN_SECRET;
+    if (secret !== undefined && secret.length < 32) throw new ConfigError('CHORUS_DEV_TOKEN_SECRET must be at least 32 characters');
+    return { mode: 'dev', secret };
+  }
+  const issuer = env.CHORUS_JWT_ISSUER;
+  const audience = env.CHORUS_JWT_AUDIENCE;
+  if (!issuer || !audience) throw new ConfigError('with CHORUS_JWKS_URL, set CHORUS_JWT_ISSUER and CHORUS_JWT_AUDIENCE too');
+  return { mode: 'jwks', jwksUrl, issuer, audience };
 }
 
 function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string | undefined {

@@ -72,11 +72,7 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
     if (events.length === 0) {
       return { events, eventIds: [], position: loaded.position, revision: loaded.revision, state };
     }
-    const meta: EventMetadata = {};
-    if (metadata.actorId) meta.actorId = metadata.actorId;
-    if (metadata.correlationId) meta.correlationId = metadata.correlationId;
-    if (metadata.causationId) meta.causationId = metadata.causationId;
-    const batch: NewEvent[] = events.map((e) => ({ id: newId(), type: e.type, data: e.data as JsonObject, metadata: meta }));
+    const batch = toNewEvents(events, metadata, newId);
     try {
       const result = await store.append(stream, batch, { expectedRevision: loaded.revision ?? 'no_stream' });
       return { events, eventIds: batch.map((e) => e.id), position: result.position, revision: result.nextRevision, state };
@@ -86,4 +82,31 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
       throw error;
     }
   }
+}
+
+/**
+ * For an aggregate whose decisions need no state (plays): decide and append with 'any', without
+ * reading the stream — a user's listening stream grows with every play.
+ */
+export async function handleStatelessCommand<Command, Event extends DomainEvent>(
+  store: EventStore,
+  decider: Decider<Command, Event, null>,
+  stream: string,
+  command: Command,
+  metadata: CommandMetadata = {},
+  options: Pick<HandleOptions, 'newId'> = {},
+): Promise<CommandResult<Event, null>> {
+  const events = decider.decide(command, null);
+  if (events.length === 0) return { events, eventIds: [], position: undefined, revision: undefined, state: null };
+  const batch = toNewEvents(events, metadata, options.newId ?? uuidv7);
+  const result = await store.append(stream, batch, { expectedRevision: 'any' });
+  return { events, eventIds: batch.map((e) => e.id), position: result.position, revision: result.nextRevision, state: null };
+}
+
+function toNewEvents(events: readonly DomainEvent[], metadata: CommandMetadata, newId: () => string): NewEvent[] {
+  const meta: EventMetadata = {};
+  if (metadata.actorId) meta.actorId = metadata.actorId;
+  if (metadata.correlationId) meta.correlationId = metadata.correlationId;
+  if (metadata.causationId) meta.causationId = metadata.causationId;
+  return events.map((e) => ({ id: newId(), type: e.type, data: e.data as JsonObject, metadata: meta }));
 }

@@ -1,11 +1,17 @@
 /**
- * Composition root: configuration -> storage -> HTTP. `npm start` runs this.
+ * Composition root: configuration -> storage -> projections -> HTTP. `npm start` runs this.
  */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { buildHttpApp } from '../gateways/http/app.js';
+import { createDevAuthenticator, createJwksAuthenticator, type Authenticator } from '../gateways/http/auth.js';
+import { createMetrics, instrumentEventStore } from '../gateways/http/metrics.js';
 import { allProjections } from '../projections/index.js';
 import { Projections } from '../projections/manager.js';
+import { importDemoCatalogIfEmpty } from './catalog/demo.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openStorage } from './storage.js';
 
@@ -15,19 +21,43 @@ export interface RunningChorus {
 }
 
 export async function startChorus(config: Config, logger: Logger): Promise<RunningChorus> {
+  const embedded = !config.databaseUrl;
   const storage = await openStorage(config, logger);
   const projections = new Projections({ store: storage.events, sql: storage.sql, cache: storage.cache, logger }, allProjections);
+  const metrics = createMetrics({ projections });
+  const store = instrumentEventStore(storage.events, metrics);
+  try {
+    if (config.demoCatalog ?? embedded) {
+      const imported = await importDemoCatalogIfEmpty(store, new Date());
+      if (imported) logger.info({ artists: imported.artists.added, albums: imported.albums.added }, 'demo catalog imported');
+    }
+    await projections.start();
+  } catch (error) {
+    await projections.stop();
+    await storage.close();
+    throw error;
+  }
   const http = await buildHttpApp({
     logger,
+    metrics,
     readiness: [
       { name: 'event-store', check: async () => void (await storage.events.headPosition()) },
       { name: 'sql', check: async () => void (await storage.sql.query('select 1')) },
       { name: 'cache', check: () => storage.cache.ping() },
       { name: 'projections', check: () => projectionsHealthy(projections) },
     ],
+    api: {
+      store,
+      sql: storage.sql,
+      cache: storage.cache,
+      projections,
+      auth: authenticator(config, logger),
+      logger,
+      now: () => new Date(),
+      writesPerMinute: config.writesPerMinute,
+    },
   });
   try {
-    await projections.start();
     await http.listen({ host: config.host, port: config.port });
   } catch (error) {
     await projections.stop();
@@ -38,11 +68,11 @@ export async function startChorus(config: Config, logger: Logger): Promise<Runni
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   logger.info(
-    { url, node: config.nodeId },
+    { url, node: config.nodeId, auth: config.auth.mode },
     `Chorus listening on ${url} — ${storage.description}. ` +
-      (config.databaseUrl || config.esdbUrl
-        ? 'Using the configured servers.'
-        : 'Embedded mode: set DATABASE_URL, ESDB_URL, REDIS_URL or KAFKA_BROKERS to use real servers.'),
+      (embedded && !config.esdbUrl
+        ? 'Embedded mode: set DATABASE_URL, ESDB_URL, REDIS_URL or KAFKA_BROKERS to use real servers.'
+        : 'Using the configured servers.'),
   );
   let closing: Promise<void> | undefined;
   return {
@@ -56,6 +86,26 @@ export async function startChorus(config: Config, logger: Logger): Promise<Runni
       return closing;
     },
   };
+}
+
+/** Dev tokens are signed with CHORUS_DEV_TOKEN_SECRET, or a secret kept in the data folder. */
+function authenticator(config: Config, logger: Logger): Authenticator {
+  if (config.auth.mode === 'jwks') return createJwksAuthenticator(config.auth);
+  if (config.auth.secret) return createDevAuthenticator(new TextEncoder().encode(config.auth.secret));
+  if (!config.databaseUrl) {
+    mkdirSync(config.dataDir, { recursive: true });
+    const file = join(config.dataDir, 'dev-token-secret');
+    let secret: string;
+    try {
+      secret = readFileSync(file, 'utf8').trim();
+    } catch {
+      secret = randomBytes(32).toString('base64url');
+      writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+    }
+    return createDevAuthenticator(new TextEncoder().encode(secret));
+  }
+  logger.warn('dev tokens: no CHORUS_DEV_TOKEN_SECRET; using a random secret (tokens die with this process and other nodes reject them)');
+  return createDevAuthenticator(randomBytes(32));
 }
 
 /** Ready unless a projection has stopped on a poison event. */

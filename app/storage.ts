@@ -54,7 +54,7 @@ export async function openStorage(config: Config, logger: Logger): Promise<Stora
       events = await PostgresEventStore.open(sql, { logger });
       eventsDescription = sqlDescription;
     }
-    const cache: Cache = config.redisUrl ? new RedisCache({ url: config.redisUrl, logger }) : new MemoryCache();
+    const cache: Cache = config.redisUrl ? new RedisCache({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger }) : new MemoryCache();
     const cacheDescription = config.redisUrl ? `Redis at ${redact(config.redisUrl)}` : 'in process';
     return {
       sql,

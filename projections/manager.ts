@@ -125,6 +125,23 @@ export class Projections {
     }
   }
 
+  /**
+   * How far the read models `names` have got (the least of them): what a query answering from
+   * them reflects at least. Undefined while one of them has processed nothing.
+   */
+  async processed(names: readonly string[]): Promise<Position | undefined> {
+    let least: Position | undefined;
+    for (const name of names) {
+      const generation = this.activeGeneration.get(name);
+      const runner = generation === undefined ? undefined : this.runners.get(key(name, generation));
+      const position =
+        runner?.status().processed ?? (await listGenerations(this.deps.sql, name)).find((g) => g.status === 'active')?.checkpoint ?? undefined;
+      if (!position) return undefined;
+      if (least === undefined || this.deps.store.comparePositions(position, least) < 0) least = position;
+    }
+    return least;
+  }
+
   async status(): Promise<ProjectionStatus[]> {
     const generations = await listGenerations(this.deps.sql);
     return [...this.byName.values()].map((p) => ({

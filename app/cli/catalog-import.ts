@@ -6,15 +6,11 @@
  * events for what is already there.
  */
 import { readFile } from 'node:fs/promises';
-import { catalogDecider, type CatalogCommand, type CatalogState } from '../../domain/catalog/decider.js';
-import { catalogStream, type AlbumReleased } from '../../domain/catalog/events.js';
-import { canonicalJson, checkGenres } from '../../domain/shared/checks.js';
-import { DomainError } from '../../domain/shared/errors.js';
 import type { EventStore } from '../../gateways/event-store/port.js';
 import { uuidv7 } from '../../gateways/event-store/uuid.js';
-import { handleCommand, loadStream } from '../handle-command.js';
+import { applyPlan, planImport, type Plan } from '../catalog/import.js';
 import { CliFailure, EXIT_FAILURE, EXIT_OK, UsageError, parse } from './args.js';
-import { byPlaceInFile, readCatalogFile, type CatalogFile, type FileAlbum, type FileArtist, type Problem } from './catalog-file.js';
+import { byPlaceInFile, readCatalogFile, type Problem } from '../catalog/file.js';
 import { signalExitCode, withStorage, type CliContext } from './context.js';
 import { ProgressReporter, count } from './output.js';
 
@@ -38,25 +34,6 @@ Options:
 Exit codes: 0 imported, 1 problems found (each listed on stderr with its path; nothing written)
 or a failure, 2 usage error.`;
 
-/** One command of the plan, with where it came from in the file. */
-interface Step {
-  path: string;
-  kind: 'artist' | 'album';
-  command: CatalogCommand;
-}
-
-interface Plan {
-  /** Steps grouped by artist, in the order artists first appear in the file. */
-  byArtist: Map<string, Step[]>;
-  artists: Tally;
-  albums: Tally;
-  events: number;
-}
-
-interface Tally {
-  added: number;
-  unchanged: number;
-}
 
 const ACTOR = 'chorus-cli';
 
@@ -96,198 +73,44 @@ export async function catalogImportCommand(ctx: CliContext, args: string[]): Pro
   }
 }
 
-/**
- * Decides every command in memory against the stored state of its artist's stream, and checks
- * that the file's album and track ids are not taken by another artist already stored.
- */
-async function planImport(store: EventStore, catalog: CatalogFile, now: string): Promise<{ plan: Plan; problems: Problem[] }> {
-  const problems: Problem[] = [];
-  const report = (path: string, message: string) => problems.push({ path, message });
-  const plan: Plan = { byArtist: new Map(), artists: { added: 0, unchanged: 0 }, albums: { added: 0, unchanged: 0 }, events: 0 };
-
-  const artistsInFile = new Map<string, FileArtist>(catalog.artists.map((a) => [a.id, a]));
-  const albumsByArtist = new Map<string, FileAlbum[]>();
-  for (const artist of catalog.artists) albumsByArtist.set(artist.id, []);
-  for (const album of catalog.albums) {
-    if (catalog.rejectedArtistIds.has(album.artistId)) continue; // its artist's problems are reported
-    const list = albumsByArtist.get(album.artistId) ?? [];
-    list.push(album);
-    albumsByArtist.set(album.artistId, list);
-  }
-
-  await checkOwnership(store, catalog, report);
-
-  for (const [artistId, albums] of albumsByArtist) {
-    let { state } = await loadStream(store, catalogDecider, catalogStream(artistId));
-    const steps: Step[] = [];
-    plan.byArtist.set(artistId, steps);
-    const artist = artistsInFile.get(artistId);
-    if (artist) {
-      const command: CatalogCommand = { type: 'AddArtist', artistId, name: artist.name, genres: artist.genres, at: now };
-      const decided = decide(command, state, artist.path, report);
-      if (!decided) continue;
-      state = decided.state;
-      tally(plan.artists, decided.events);
-      plan.events += decided.events;
-      steps.push({ path: artist.path, kind: 'artist', command });
-    } else if (state.status === 'none') {
-      for (const album of albums) {
-        report(`${album.path}.artistId`, `artist ${JSON.stringify(artistId)} is neither in this file's artists nor already stored`);
-      }
-      continue;
-    }
-    for (const album of albums) {
-      const command: CatalogCommand = {
-        type: 'ReleaseAlbum',
-        artistId,
-        albumId: album.id,
-        title: album.title,
-        releaseDate: album.releaseDate,
-        genres: album.genres,
-        tracks: album.tracks.map((t) => ({ trackId: t.id, title: t.title, durationMs: t.durationMs, trackNumber: t.trackNumber, genres: t.genres })),
-      };
-      const decided = decide(command, state, album.path, report);
-      if (!decided) continue;
-      state = decided.state;
-      tally(plan.albums, decided.events);
-      plan.events += decided.events;
-      steps.push({ path: album.path, kind: 'album', command });
-    }
-  }
-  return { plan, problems };
-}
-
-function decide(
-  command: CatalogCommand,
-  state: CatalogState,
-  path: string,
-  report: (path: string, message: string) => void,
-): { state: CatalogState; events: number } | undefined {
-  try {
-    const events = catalogDecider.decide(command, state);
-    return { state: events.reduce(catalogDecider.evolve, state), events: events.length };
-  } catch (error) {
-    if (!(error instanceof DomainError)) throw error;
-    const detail = error.code === 'CATALOG_CONFLICT' ? describeConflict(command, state) : '';
-    report(path, `${error.message}${detail ? ` (${detail})` : ''} (${error.code})`);
-    return undefined;
-  }
-}
-
-/** What differs between the file and the stored catalog, e.g. `stored title "A"; tracks: t2 not in the file`. */
-function describeConflict(command: CatalogCommand, state: CatalogState): string {
-  if (state.status !== 'added') return '';
-  const differences: string[] = [];
-  const differ = (field: string, stored: unknown, given: unknown) => {
-    if (canonicalJson(stored) !== canonicalJson(given)) differences.push(`stored ${field} ${JSON.stringify(stored)}`);
-  };
-  if (command.type === 'AddArtist') {
-    differ('name', state.name, command.name.trim());
-    differ('genres', state.genres, checkGenres(command.genres));
-  } else if (command.type === 'ReleaseAlbum') {
-    const stored = state.albums.get(command.albumId);
-    if (!stored) return '';
-    differ('title', stored.title, command.title.trim());
-    differ('releaseDate', stored.releaseDate, command.releaseDate);
-    differ('genres', stored.genres, checkGenres(command.genres));
-    const given = new Map(command.tracks.map((t) => [t.trackId, t]));
-    const tracks: string[] = [];
-    for (const t of stored.tracks) {
-      const mine = given.get(t.trackId);
-      if (!mine) {
-        tracks.push(`${t.trackId} not in the file`);
-        continue;
-      }
-      const fields = (['title', 'durationMs', 'trackNumber', 'genres'] as const).filter((f) => {
-        const value = f === 'title' ? mine.title.trim() : f === 'genres' ? checkGenres(mine.genres) : mine[f];
-        return canonicalJson(t[f]) !== canonicalJson(value);
-      });
-      if (fields.length > 0) tracks.push(`${t.trackId} differs in ${fields.join(', ')}`);
-    }
-    for (const id of given.keys()) if (!stored.tracks.some((t) => t.trackId === id)) tracks.push(`${id} not stored`);
-    if (tracks.length > 0) differences.push(`tracks: ${tracks.join(', ')}`);
-  }
-  return differences.join('; ');
-}
-
-
-/**
- * Album and track ids name one thing in the whole catalog: reads the albums already released
- * (every `catalog-` stream, AlbumReleased only) and reports the file's ids that another artist
- * holds. The same artist holding them is the decider's business (unchanged, or a conflict).
- */
-async function checkOwnership(store: EventStore, catalog: CatalogFile, report: (path: string, message: string) => void): Promise<void> {
-  const albumIds = new Map<string, FileAlbum>();
-  const trackIds = new Map<string, { album: FileAlbum; path: string }>();
-  for (const album of catalog.albums) {
-    albumIds.set(album.id, album);
-    for (const track of album.tracks) trackIds.set(track.id, { album, path: track.path });
-  }
-  if (albumIds.size === 0) return;
-  const events = store.readAll({ filter: { streamPrefixes: ['catalog-'], eventTypes: ['AlbumReleased'] } });
-  for await (const event of events) {
-    const stored = event.data as unknown as AlbumReleased['data'];
-    const album = albumIds.get(stored.albumId);
-    if (album && album.artistId !== stored.artistId) {
-      report(`${album.path}.id`, `album ${JSON.stringify(album.id)} already belongs to artist ${JSON.stringify(stored.artistId)} (CATALOG_CONFLICT)`);
-    }
-    for (const track of stored.tracks ?? []) {
-      const mine = trackIds.get(track.trackId);
-      if (mine && mine.album.artistId !== stored.artistId) {
-        report(
-          `${mine.path}.id`,
-          `track ${JSON.stringify(track.trackId)} already belongs to artist ${JSON.stringify(stored.artistId)}, album ${JSON.stringify(stored.albumId)} (CATALOG_CONFLICT)`,
-        );
-      }
-    }
-  }
-}
-
-const tally = (t: Tally, events: number) => (events > 0 ? (t.added += 1) : (t.unchanged += 1));
 
 async function write(ctx: CliContext, store: EventStore, plan: Plan): Promise<number> {
-  const done: Plan = { byArtist: plan.byArtist, artists: { added: 0, unchanged: 0 }, albums: { added: 0, unchanged: 0 }, events: 0 };
   const totalArtists = plan.byArtist.size;
   const totalAlbums = plan.albums.added + plan.albums.unchanged;
+  let current: Plan = { ...plan, artists: { added: 0, unchanged: 0 }, albums: { added: 0, unchanged: 0 }, events: 0 };
   let artistsDone = 0;
   const progress = new ProgressReporter(
     ctx.stderr,
     () =>
       `chorus catalog import: artists ${count(artistsDone)}/${count(totalArtists)}, ` +
-      `albums ${count(done.albums.added + done.albums.unchanged)}/${count(totalAlbums)}, events written ${count(done.events)}`,
+      `albums ${count(current.albums.added + current.albums.unchanged)}/${count(totalAlbums)}, events written ${count(current.events)}`,
   ).start();
-  const metadata = { actorId: ACTOR, correlationId: uuidv7() };
+  let result;
   try {
-    for (const [artistId, steps] of plan.byArtist) {
-      if (ctx.signal.aborted) {
-        progress.stop(true);
-        ctx.stderr.write(`chorus catalog import: interrupted; what is written stays (import the file again to finish)\n`);
-        printSummary(ctx, done);
-        return signalExitCode(ctx.signal);
-      }
-      for (const step of steps) {
-        let result;
-        try {
-          result = await handleCommand(store, catalogDecider, catalogStream(artistId), step.command, metadata);
-        } catch (error) {
-          progress.stop(true);
-          const reason = error instanceof DomainError ? `${error.message} (${error.code})` : error instanceof Error ? error.message : String(error);
-          ctx.stderr.write(
-            `chorus catalog import: ${step.path}: ${reason}\n` +
-              `The catalog changed while importing (another writer?). What was written before it stays; fix the file and import it again.\n`,
-          );
-          printSummary(ctx, done);
-          return EXIT_FAILURE;
-        }
-        tally(step.kind === 'artist' ? done.artists : done.albums, result.events.length);
-        done.events += result.events.length;
-      }
-      artistsDone += 1;
-    }
+    result = await applyPlan(store, plan, { actorId: ACTOR, correlationId: uuidv7() }, {
+      signal: ctx.signal,
+      onArtist: (done, n) => {
+        current = done;
+        artistsDone = n;
+      },
+    });
   } finally {
     progress.stop(true);
   }
-  printSummary(ctx, done);
+  if (result.interrupted) {
+    ctx.stderr.write(`chorus catalog import: interrupted; what is written stays (import the file again to finish)\n`);
+    printSummary(ctx, result.done);
+    return signalExitCode(ctx.signal);
+  }
+  if (result.failure) {
+    ctx.stderr.write(
+      `chorus catalog import: ${result.failure.path}: ${result.failure.reason}\n` +
+        `The catalog changed while importing (another writer?). What was written before it stays; fix the file and import it again.\n`,
+    );
+    printSummary(ctx, result.done);
+    return EXIT_FAILURE;
+  }
+  printSummary(ctx, result.done);
   return EXIT_OK;
 }
 

@@ -1,0 +1,150 @@
+/**
+ * Playlists: create, read, change, delete, collaborators. The collaborative contents (items) are
+ * edited through the sync server and the item routes; here `items` is what the read model has.
+ */
+import { Type } from '@sinclair/typebox';
+import { handleCommand } from '../../../app/handle-command.js';
+import type { Decider } from '../../../domain/shared/decider.js';
+import { canRead } from '../../../domain/playlist/access.js';
+import { playlistDecider, type PlaylistCommand, type PlaylistState } from '../../../domain/playlist/decider.js';
+import { playlistStream, type PlaylistEvent } from '../../../domain/playlist/events.js';
+import { getPlaylist } from '../../../projections/sql/playlists.js';
+import { uuidv7 } from '../../event-store/uuid.js';
+import { WRITE } from '../app.js';
+import { awaitAfter, commandMetadata, noContent, principal, type Api, type ApiDeps } from '../context.js';
+import { HttpError } from '../errors.js';
+import { playlistState, userExists } from '../facts.js';
+import { After, Id, IdParams, IsoTime, Position, responses } from '../schemas.js';
+
+const Name = Type.String({ minLength: 1, maxLength: 200 });
+const Description = Type.String({ maxLength: 1_000 });
+const CreateBody = Type.Object(
+  { name: Name, description: Type.Optional(Description), public: Type.Optional(Type.Boolean()), collaborative: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
+const PatchBody = Type.Object(
+  { name: Type.Optional(Name), description: Type.Optional(Description), public: Type.Optional(Type.Boolean()), collaborative: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false, minProperties: 1 },
+);
+const Role = Type.Union([Type.Literal('editor'), Type.Literal('viewer')]);
+const CollaboratorParams = Type.Object({ id: Id, userId: Id }, { additionalProperties: false });
+const CollaboratorBody = Type.Object({ role: Role }, { additionalProperties: false });
+const Item = Type.Object({ entryId: Type.String(), trackId: Type.String(), addedBy: Type.String(), addedAt: IsoTime });
+const PlaylistView = Type.Object({
+  id: Type.String(),
+  ownerId: Type.String(),
+  name: Type.String(),
+  description: Type.String(),
+  public: Type.Boolean(),
+  collaborative: Type.Boolean(),
+  collaborators: Type.Array(Type.Object({ userId: Type.String(), role: Type.String() })),
+  items: Type.Array(Item),
+  position: Type.Optional(Position),
+});
+const NoContent = { 204: Type.Null() };
+
+/** Several playlist commands decided one after the other on the same state, appended together. */
+const commandsDecider: Decider<PlaylistCommand[], PlaylistEvent, PlaylistState> = {
+  initialState: playlistDecider.initialState,
+  evolve: playlistDecider.evolve,
+  decide(commands, state) {
+    const events: PlaylistEvent[] = [];
+    let current = state;
+    for (const command of commands) {
+      const decided = playlistDecider.decide(command, current);
+      current = decided.reduce(playlistDecider.evolve, current);
+      events.push(...decided);
+    }
+    return events;
+  },
+};
+
+export async function playlistRoutes(app: Api, deps: ApiDeps): Promise<void> {
+  const run = (request: Parameters<typeof commandMetadata>[0], playlistId: string, commands: PlaylistCommand[]) =>
+    handleCommand(deps.store, commandsDecider, playlistStream(playlistId), commands, commandMetadata(request));
+
+  app.post('/v1/playlists', { config: WRITE, schema: { body: CreateBody, response: responses({ 201: PlaylistView }) } }, async (request, reply) => {
+    const ownerId = principal(request).userId;
+    const id = uuidv7();
+    const result = await run(request, id, [{ type: 'CreatePlaylist', playlistId: id, ownerId, ...request.body, at: deps.now().toISOString() }]);
+    const state = result.state;
+    if (state.status !== 'active') throw new Error('a created playlist is active');
+    return reply.code(201).send({ ...view(state), position: result.position });
+  });
+
+  app.get('/v1/playlists/:id', { schema: { params: IdParams, querystring: After, response: responses({ 200: PlaylistView }) } }, async (request) => {
+    const userId = principal(request).userId;
+    await awaitAfter(deps, request.query.after, ['playlists']);
+    const position = await deps.projections.processed(['playlists']);
+    const stored = await getPlaylist(deps.sql, request.params.id);
+    if (stored) {
+      if (!canRead({ ...stored, collaborators: new Map(stored.collaborators.map((c) => [c.userId, c.role])) }, userId)) throw notFound(request.params.id);
+      const { id, ownerId, name, description, collaborators } = stored;
+      return { id, ownerId, name, description, public: stored.public, collaborative: stored.collaborative, collaborators, items: [], ...(position ? { position } : {}) };
+    }
+    // Not in the read model (yet): the stream decides.
+    const state = await playlistState(deps, request.params.id);
+    if (state.status === 'none' || !canRead(state, userId)) throw notFound(request.params.id);
+    if (state.status === 'deleted') throw new HttpError('PLAYLIST_DELETED', `playlist ${request.params.id} has been deleted`);
+    return view(state);
+  });
+
+  app.patch('/v1/playlists/:id', { config: WRITE, schema: { params: IdParams, body: PatchBody, response: responses({ 200: Type.Object({ id: Type.String(), position: Type.Optional(Position) }) }) } }, async (request) => {
+    const { id } = request.params;
+    const actorId = principal(request).userId;
+    const at = deps.now().toISOString();
+    const { name, description, collaborative } = request.body;
+    const commands: PlaylistCommand[] = [];
+    if (request.body.public !== undefined || collaborative !== undefined) {
+      commands.push({ type: 'ChangePlaylistVisibility', playlistId: id, actorId, public: request.body.public, collaborative, at });
+    }
+    if (name !== undefined || description !== undefined) commands.push({ type: 'ChangePlaylistDetails', playlistId: id, actorId, name, description, at });
+    const result = await run(request, id, commands);
+    return result.position ? { id, position: result.position } : { id };
+  });
+
+  app.delete('/v1/playlists/:id', { config: WRITE, schema: { params: IdParams, response: responses(NoContent) } }, async (request, reply) => {
+    const { id } = request.params;
+    const result = await run(request, id, [{ type: 'DeletePlaylist', playlistId: id, actorId: principal(request).userId, at: deps.now().toISOString() }]);
+    return noContent(reply, result.position);
+  });
+
+  app.put(
+    '/v1/playlists/:id/collaborators/:userId',
+    { config: WRITE, schema: { params: CollaboratorParams, body: CollaboratorBody, response: responses(NoContent) } },
+    async (request, reply) => {
+      const { id, userId } = request.params;
+      const command: PlaylistCommand = {
+        type: 'SetCollaborator',
+        playlistId: id,
+        actorId: principal(request).userId,
+        userId,
+        role: request.body.role,
+        userExists: await userExists(deps, userId),
+        at: deps.now().toISOString(),
+      };
+      return noContent(reply, (await run(request, id, [command])).position);
+    },
+  );
+
+  app.delete('/v1/playlists/:id/collaborators/:userId', { config: WRITE, schema: { params: CollaboratorParams, response: responses(NoContent) } }, async (request, reply) => {
+    const { id, userId } = request.params;
+    const command: PlaylistCommand = { type: 'RemoveCollaborator', playlistId: id, actorId: principal(request).userId, userId, at: deps.now().toISOString() };
+    return noContent(reply, (await run(request, id, [command])).position);
+  });
+}
+
+function view(state: Extract<PlaylistState, { status: 'active' | 'deleted' }>) {
+  return {
+    id: state.playlistId,
+    ownerId: state.ownerId,
+    name: state.name,
+    description: state.description,
+    public: state.public,
+    collaborative: state.collaborative,
+    collaborators: [...state.collaborators].map(([userId, role]) => ({ userId, role })),
+    items: [],
+  };
+}
+
+const notFound = (id: string) => new HttpError('PLAYLIST_NOT_FOUND', `playlist ${id} does not exist`);
