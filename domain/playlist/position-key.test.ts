@@ -1,0 +1,57 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { isPositionKey, keyBetween, keysBetween } from './position-key.js';
+
+/** A seeded jitter source driven by fast-check. */
+const jitter = fc.array(fc.double({ min: 0, max: 0.999_999, noNaN: true }), { minLength: 1, maxLength: 20 }).map((values) => {
+  let i = 0;
+  return () => values[i++ % values.length]!;
+});
+
+describe('position keys', () => {
+  it('start the list at a0 and step the integer part at either end', () => {
+    expect(keyBetween(undefined, undefined)).toBe('a0');
+    expect(keyBetween('a0', undefined)).toBe('a1');
+    expect(keyBetween(undefined, 'a0')).toBe('Zz');
+    expect(keyBetween('az', undefined)).toBe('b00');
+    expect(keyBetween(undefined, 'Z0')).toBe('Yzz');
+  });
+
+  it('always find a key strictly between two keys, in any sequence of inserts', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { minLength: 1, maxLength: 300 }), jitter, (places, random) => {
+        const keys: string[] = [];
+        for (const place of places) {
+          const at = place % (keys.length + 1);
+          const key = keyBetween(keys[at - 1], keys[at], random);
+          expect(isPositionKey(key)).toBe(true);
+          if (at > 0) expect(keys[at - 1]! < key).toBe(true);
+          if (at < keys.length) expect(key < keys[at]!).toBe(true);
+          keys.splice(at, 0, key);
+        }
+        expect([...keys].sort()).toEqual(keys);
+      }),
+    );
+  });
+
+  it('stay short when appending or prepending 10,000 times', () => {
+    let last: string | undefined;
+    let first: string | undefined;
+    for (let i = 0; i < 10_000; i += 1) {
+      last = keyBetween(last, undefined);
+      first = keyBetween(undefined, first);
+    }
+    expect(last!.length).toBeLessThanOrEqual(4);
+    expect(first!.length).toBeLessThanOrEqual(4);
+  });
+
+  it('give increasing keys for a run inserted at one place', () => {
+    const keys = keysBetween('a0', 'a1', 50);
+    expect([...keys].sort()).toEqual(keys);
+    expect(keys[0]! > 'a0' && keys[49]! < 'a1').toBe(true);
+  });
+
+  it('reject keys that are not keys', () => {
+    for (const bad of ['', 'x', '!a', 'a00', 'b1', 7, null]) expect(isPositionKey(bad)).toBe(false);
+  });
+});
