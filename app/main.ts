@@ -12,6 +12,8 @@ import { createMetrics, instrumentEventStore } from '../gateways/http/metrics.js
 import { allProjections } from '../projections/index.js';
 import { Projections } from '../projections/manager.js';
 import { importDemoCatalogIfEmpty } from './catalog/demo.js';
+import { createRedisPubSub } from '../gateways/redis/pubsub.js';
+import { startSync } from './sync.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openStorage } from './storage.js';
 
@@ -37,6 +39,16 @@ export async function startChorus(config: Config, logger: Logger): Promise<Runni
     await storage.close();
     throw error;
   }
+  const auth = authenticator(config, logger);
+  const sync = await startSync({
+    store,
+    sql: storage.sql,
+    auth,
+    projections,
+    logger,
+    registry: metrics.registry,
+    pubsub: config.redisUrl ? createRedisPubSub(config.redisUrl, config.redisKeyPrefix, logger) : undefined,
+  });
   const http = await buildHttpApp({
     logger,
     metrics,
@@ -51,15 +63,21 @@ export async function startChorus(config: Config, logger: Logger): Promise<Runni
       sql: storage.sql,
       cache: storage.cache,
       projections,
-      auth: authenticator(config, logger),
+      auth,
+      sync: sync.server,
       logger,
       now: () => new Date(),
       writesPerMinute: config.writesPerMinute,
     },
   });
+  http.server.on('upgrade', (request, socket, head) => {
+    if (sync.server.handles(request)) void sync.server.handleUpgrade(request, socket, head);
+    else socket.destroy();
+  });
   try {
     await http.listen({ host: config.host, port: config.port });
   } catch (error) {
+    await sync.close();
     await projections.stop();
     await storage.close();
     throw error;
@@ -79,6 +97,7 @@ export async function startChorus(config: Config, logger: Logger): Promise<Runni
     url,
     close() {
       closing ??= (async () => {
+        await sync.close(); // stores what is queued, closes sockets (1001)
         await http.close(); // stops accepting, lets in-flight requests finish
         await projections.stop();
         await storage.close();

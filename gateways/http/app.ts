@@ -20,6 +20,7 @@ import { followRoutes } from './routes/follows.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { meRoutes } from './routes/me.js';
 import { playRoutes } from './routes/plays.js';
+import { itemRoutes } from './routes/items.js';
 import { playlistRoutes } from './routes/playlists.js';
 import { Registrations } from './registrations.js';
 
@@ -103,6 +104,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<Api> {
     await playRoutes(app, api);
     await followRoutes(app, api);
     await playlistRoutes(app, api);
+    await itemRoutes(app, api);
     await chartRoutes(app, api);
   }
   return app;

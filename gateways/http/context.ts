@@ -9,6 +9,7 @@ import type { Projections } from '../../projections/manager.js';
 import type { EventStore, Position } from '../event-store/port.js';
 import type { Cache } from '../redis/port.js';
 import type { SqlClient } from '../sql/port.js';
+import type { SyncServer } from '../../sync-server/server.js';
 import type { Authenticator, Principal } from './auth.js';
 import { HttpError } from './errors.js';
 
@@ -20,6 +21,8 @@ export interface ApiDeps {
   cache: Cache;
   projections: Projections;
   auth: Authenticator;
+  /** The collaborative documents (playlist items). */
+  sync?: SyncServer;
   logger: Logger;
   now: () => Date;
   /** Writes per user per minute before 429 (default 600). */

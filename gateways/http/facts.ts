@@ -10,6 +10,8 @@ import { playlistStream } from '../../domain/playlist/events.js';
 import { userStream } from '../../domain/user/events.js';
 import { getArtist, trackDurations } from '../../projections/sql/catalog.js';
 import { usersExist } from '../../projections/sql/users.js';
+import { playlistAccess } from '../../projections/sql/playlists.js';
+import { canEdit, canManage, canRead, type PlaylistAccessFacts } from '../../domain/playlist/access.js';
 import type { EventStore } from '../event-store/port.js';
 import type { ApiDeps } from './context.js';
 
@@ -34,6 +36,27 @@ export async function trackDuration(deps: ApiDeps, trackId: string): Promise<num
 }
 
 /** A playlist's lifecycle state from its stream. */
-export async function playlistState(deps: ApiDeps, playlistId: string): Promise<PlaylistState> {
-  return (await loadStream(deps.store, playlistDecider, playlistStream(playlistId))).state;
+export async function playlistState(store: EventStore, playlistId: string): Promise<PlaylistState> {
+  return (await loadStream(store, playlistDecider, playlistStream(playlistId))).state;
+}
+
+export type PlaylistAccessLevel = 'not_found' | 'deleted' | 'none' | 'read' | 'write' | 'manage';
+
+/**
+ * What `userId` may do with a playlist. The read model answers when it grants access; otherwise
+ * the stream decides (the read model may not have seen the playlist, or a new collaborator, yet).
+ */
+export async function accessTo(deps: Pick<ApiDeps, 'store' | 'sql'>, playlistId: string, userId: string): Promise<PlaylistAccessLevel> {
+  const stored = await playlistAccess(deps.sql, playlistId);
+  if (stored && !stored.deleted && canRead(stored, userId)) return level(stored, userId);
+  const state = await playlistState(deps.store, playlistId);
+  if (state.status === 'none') return 'not_found';
+  if (!canRead(state, userId)) return 'none';
+  if (state.status === 'deleted') return 'deleted';
+  return level(state, userId);
+}
+
+function level(facts: PlaylistAccessFacts, userId: string): PlaylistAccessLevel {
+  if (canManage(facts, userId)) return 'manage';
+  return canEdit(facts, userId) ? 'write' : 'read';
 }

@@ -33,7 +33,7 @@ async function followCommand(deps: ApiDeps, userId: string, target: Target, id: 
         : { type: 'UnfollowArtist', userId, artistId: id, at };
     case 'playlists': {
       if (!follow) return { type: 'UnfollowPlaylist', userId, playlistId: id, at };
-      const state = await playlistState(deps, id);
+      const state = await playlistState(deps.store, id);
       return { type: 'FollowPlaylist', userId, playlistId: id, playlistVisible: state.status === 'active' && canRead(state, userId), at };
     }
   }

@@ -9,6 +9,7 @@ import { canRead } from '../../../domain/playlist/access.js';
 import { playlistDecider, type PlaylistCommand, type PlaylistState } from '../../../domain/playlist/decider.js';
 import { playlistStream, type PlaylistEvent } from '../../../domain/playlist/events.js';
 import { getPlaylist } from '../../../projections/sql/playlists.js';
+import { describe as describePlaylist, rename } from '../../../domain/playlist/document.js';
 import { uuidv7 } from '../../event-store/uuid.js';
 import { WRITE } from '../app.js';
 import { awaitAfter, commandMetadata, noContent, principal, type Api, type ApiDeps } from '../context.js';
@@ -69,7 +70,12 @@ export async function playlistRoutes(app: Api, deps: ApiDeps): Promise<void> {
     const result = await run(request, id, [{ type: 'CreatePlaylist', playlistId: id, ownerId, ...request.body, at: deps.now().toISOString() }]);
     const state = result.state;
     if (state.status !== 'active') throw new Error('a created playlist is active');
-    return reply.code(201).send({ ...view(state), position: result.position });
+    // The collaborative document starts with the name and description, for the devices that open it.
+    const seeded = await deps.sync?.edit(id, ownerId, (doc) => {
+      rename(doc, state.name);
+      if (state.description) describePlaylist(doc, state.description);
+    });
+    return reply.code(201).send({ ...view(state), position: seeded?.position ?? result.position });
   });
 
   app.get('/v1/playlists/:id', { schema: { params: IdParams, querystring: After, response: responses({ 200: PlaylistView }) } }, async (request) => {
@@ -83,7 +89,7 @@ export async function playlistRoutes(app: Api, deps: ApiDeps): Promise<void> {
       return { id, ownerId, name, description, public: stored.public, collaborative: stored.collaborative, collaborators, items: [], ...(position ? { position } : {}) };
     }
     // Not in the read model (yet): the stream decides.
-    const state = await playlistState(deps, request.params.id);
+    const state = await playlistState(deps.store, request.params.id);
     if (state.status === 'none' || !canRead(state, userId)) throw notFound(request.params.id);
     if (state.status === 'deleted') throw new HttpError('PLAYLIST_DELETED', `playlist ${request.params.id} has been deleted`);
     return view(state);
@@ -98,9 +104,25 @@ export async function playlistRoutes(app: Api, deps: ApiDeps): Promise<void> {
     if (request.body.public !== undefined || collaborative !== undefined) {
       commands.push({ type: 'ChangePlaylistVisibility', playlistId: id, actorId, public: request.body.public, collaborative, at });
     }
-    if (name !== undefined || description !== undefined) commands.push({ type: 'ChangePlaylistDetails', playlistId: id, actorId, name, description, at });
-    const result = await run(request, id, commands);
-    return result.position ? { id, position: result.position } : { id };
+    const details: PlaylistCommand | undefined =
+      name !== undefined || description !== undefined ? { type: 'ChangePlaylistDetails', playlistId: id, actorId, name, description, at } : undefined;
+    if (!deps.sync || !details) {
+      const result = await run(request, id, details ? [...commands, details] : commands);
+      return result.position ? { id, position: result.position } : { id };
+    }
+    // Name and description live in the collaborative document too: they change there (as a
+    // PlaylistEdited), after every part of the request has been checked against the current state.
+    const decided = commandsDecider.decide([...commands, details], await playlistState(deps.store, id));
+    let position = commands.length > 0 ? (await run(request, id, commands)).position : undefined;
+    const change = decided.find((e) => e.type === 'PlaylistDetailsChanged');
+    if (change?.type === 'PlaylistDetailsChanged') {
+      const edited = await deps.sync.edit(id, actorId, (doc) => {
+        if (change.data.name !== undefined) rename(doc, change.data.name);
+        if (change.data.description !== undefined) describePlaylist(doc, change.data.description);
+      });
+      position = edited.position ?? position;
+    }
+    return position ? { id, position } : { id };
   });
 
   app.delete('/v1/playlists/:id', { config: WRITE, schema: { params: IdParams, response: responses(NoContent) } }, async (request, reply) => {
