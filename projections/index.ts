@@ -6,6 +6,7 @@ import type { Projection } from './projection.js';
 import { catalogProjection } from './sql/catalog.js';
 import { feedProjection } from './sql/feed.js';
 import { listeningHistoryProjection } from './sql/listening-history.js';
+import { playlistItemsProjection } from './sql/playlist-items.js';
 import { playlistsProjection } from './sql/playlists.js';
 import { usersProjection } from './sql/users.js';
 
@@ -13,6 +14,7 @@ export const allProjections: readonly Projection[] = [
   usersProjection,
   catalogProjection,
   playlistsProjection,
+  playlistItemsProjection,
   listeningHistoryProjection,
   feedProjection,
   playCountsProjection,

@@ -9,13 +9,17 @@ import { canRead } from '../../../domain/playlist/access.js';
 import { playlistDecider, type PlaylistCommand, type PlaylistState } from '../../../domain/playlist/decider.js';
 import { playlistStream, type PlaylistEvent } from '../../../domain/playlist/events.js';
 import { getPlaylist } from '../../../projections/sql/playlists.js';
+import { playlistItems } from '../../../projections/sql/playlist-items.js';
+
+/** The read models a playlist answer comes from. */
+const READS = ['playlists', 'playlist-items'];
 import { describe as describePlaylist, rename } from '../../../domain/playlist/document.js';
 import { uuidv7 } from '../../event-store/uuid.js';
 import { WRITE } from '../app.js';
 import { awaitAfter, commandMetadata, noContent, principal, type Api, type ApiDeps } from '../context.js';
 import { HttpError } from '../errors.js';
 import { playlistState, userExists } from '../facts.js';
-import { After, Id, IdParams, IsoTime, Position, responses } from '../schemas.js';
+import { After, Id, IdParams, Position, responses } from '../schemas.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 const Description = Type.String({ maxLength: 1_000 });
@@ -30,7 +34,7 @@ const PatchBody = Type.Object(
 const Role = Type.Union([Type.Literal('editor'), Type.Literal('viewer')]);
 const CollaboratorParams = Type.Object({ id: Id, userId: Id }, { additionalProperties: false });
 const CollaboratorBody = Type.Object({ role: Role }, { additionalProperties: false });
-const Item = Type.Object({ entryId: Type.String(), trackId: Type.String(), addedBy: Type.String(), addedAt: IsoTime });
+const Item = Type.Object({ entryId: Type.String(), trackId: Type.String(), addedBy: Type.String(), addedAt: Type.String() });
 const PlaylistView = Type.Object({
   id: Type.String(),
   ownerId: Type.String(),
@@ -80,13 +84,14 @@ export async function playlistRoutes(app: Api, deps: ApiDeps): Promise<void> {
 
   app.get('/v1/playlists/:id', { schema: { params: IdParams, querystring: After, response: responses({ 200: PlaylistView }) } }, async (request) => {
     const userId = principal(request).userId;
-    await awaitAfter(deps, request.query.after, ['playlists']);
-    const position = await deps.projections.processed(['playlists']);
+    await awaitAfter(deps, request.query.after, READS);
+    const position = await deps.projections.processed(READS);
     const stored = await getPlaylist(deps.sql, request.params.id);
     if (stored) {
       if (!canRead({ ...stored, collaborators: new Map(stored.collaborators.map((c) => [c.userId, c.role])) }, userId)) throw notFound(request.params.id);
       const { id, ownerId, name, description, collaborators } = stored;
-      return { id, ownerId, name, description, public: stored.public, collaborative: stored.collaborative, collaborators, items: [], ...(position ? { position } : {}) };
+      const items = await playlistItems(deps.sql, id);
+      return { id, ownerId, name, description, public: stored.public, collaborative: stored.collaborative, collaborators, items, ...(position ? { position } : {}) };
     }
     // Not in the read model (yet): the stream decides.
     const state = await playlistState(deps.store, request.params.id);
