@@ -5,6 +5,8 @@
  *   chorus catalog import FILE.json
  *   chorus projections status [--json]
  *   chorus projections rebuild <name>
+ *   chorus relay [--status]
+ *   chorus kafka tail --topic T [--from-beginning] [--limit N] [--value-only]
  *
  * It works on what the configuration points at — DATABASE_URL / ESDB_URL / REDIS_URL, or the
  * embedded data folder (CHORUS_DATA_DIR), which a running server holds for itself. Data goes to
@@ -19,8 +21,10 @@ import { CliFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './cli
 import { CATALOG_IMPORT_HELP, catalogImportCommand } from './cli/catalog-import.js';
 import { cliLogger, type CliContext } from './cli/context.js';
 import { EVENTS_HELP, eventsCommand } from './cli/events.js';
+import { KAFKA_TAIL_HELP, kafkaTailCommand } from './cli/kafka-tail.js';
 import { OutputClosedError } from './cli/output.js';
 import { PROJECTIONS_HELP, projectionsRebuildCommand, projectionsStatusCommand } from './cli/projections.js';
+import { RELAY_HELP, relayCommand } from './cli/relay.js';
 import { ConfigError, loadConfig } from './config.js';
 
 export const USAGE = `Usage: chorus <command> [options]
@@ -31,12 +35,16 @@ Commands:
   catalog import FILE.json     check a catalog file, then add its artists and albums
   projections status [--json]  the read models: generations, checkpoints, lag
   projections rebuild <name>   build a projection again from the first event
+  relay [--status]             publish every event to Kafka (KAFKA_BROKERS) until SIGINT/SIGTERM
+  kafka tail --topic T [--from-beginning] [--limit N]
+                               print a Kafka topic's records as NDJSON on stdout
 
 Run "chorus <command> --help" for a command's options.
 
 Where: DATABASE_URL (PostgreSQL), ESDB_URL (EventStoreDB for events) and REDIS_URL select servers;
 without them the embedded data folder CHORUS_DATA_DIR (default ./.chorus) is used, which a
-running Chorus server keeps to itself. Logs go to stderr (LOG_LEVEL, default warn).
+running Chorus server keeps to itself. KAFKA_BROKERS points relay and kafka tail at Kafka.
+Logs go to stderr (LOG_LEVEL, default warn).
 
 Exit codes: 0 ok, 1 failure, 2 usage error.`;
 
@@ -62,9 +70,11 @@ const COMMANDS: Record<string, Command> = {
   'catalog import': { help: CATALOG_IMPORT_HELP, run: catalogImportCommand },
   'projections status': { help: PROJECTIONS_HELP, run: projectionsStatusCommand },
   'projections rebuild': { help: PROJECTIONS_HELP, run: projectionsRebuildCommand },
+  relay: { help: RELAY_HELP, run: relayCommand },
+  'kafka tail': { help: KAFKA_TAIL_HELP, run: kafkaTailCommand },
 };
 
-const GROUPS: Record<string, string> = { catalog: CATALOG_IMPORT_HELP, projections: PROJECTIONS_HELP };
+const GROUPS: Record<string, string> = { catalog: CATALOG_IMPORT_HELP, projections: PROJECTIONS_HELP, kafka: KAFKA_TAIL_HELP };
 
 const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h' || arg === 'help';
 

@@ -48,6 +48,10 @@ export async function startChorus(config: Config, logger: Logger): Promise<Runni
     logger,
     registry: metrics.registry,
     pubsub: config.redisUrl ? createRedisPubSub(config.redisUrl, config.redisKeyPrefix, logger) : undefined,
+  }).catch(async (error: unknown) => {
+    await projections.stop();
+    await storage.close();
+    throw error;
   });
   const http = await buildHttpApp({
     logger,

@@ -5,6 +5,8 @@
  */
 import { DomainError, type DomainErrorCode } from '../../domain/shared/errors.js';
 import { EventStoreError } from '../event-store/errors.js';
+import { CacheUnavailableError } from '../redis/port.js';
+import { SqlConnectionError } from '../sql/port.js';
 
 export const ERROR_CODES = {
   VALIDATION_FAILED: { status: 400, description: 'The request (body, parameters or query) is not valid; the message says which field and why.' },
@@ -86,6 +88,8 @@ export function toHttpError(error: unknown): HttpError {
         return new HttpError('VALIDATION_FAILED', error.message);
     }
   }
+  if (error instanceof CacheUnavailableError) return new HttpError('SERVICE_UNAVAILABLE', 'the cache (Redis) cannot be reached; retry shortly');
+  if (error instanceof SqlConnectionError) return new HttpError('SERVICE_UNAVAILABLE', 'the database cannot be reached; retry shortly');
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'TOO_MUCH_CONTENTION') return new HttpError('TOO_MUCH_CONTENTION', (error as Error).message);
   if (code === 'PROJECTIONS_BEHIND') return new HttpError('PROJECTIONS_BEHIND', (error as Error).message);

@@ -4,7 +4,7 @@ import { ERROR_CODES } from './errors.js';
 
 export const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$', description: 'an id: letters, digits, ._:@-' });
 export const IsoTime = Type.String({ format: 'date-time' });
-export const Position = Type.String({ minLength: 3, maxLength: 64, description: 'opaque; pass it back as it is' });
+export const Position = Type.String({ minLength: 1, maxLength: 64, description: 'opaque; pass it back as it is' });
 
 export const After = Type.Object({ after: Type.Optional(Position) }, { additionalProperties: false });
 export const Paging = Type.Object(
@@ -18,6 +18,8 @@ export const Paging = Type.Object(
 export type PagingQuery = Static<typeof Paging>;
 
 export const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
+/** Write routes take no query parameters. */
+export const NoQuery = Type.Object({}, { additionalProperties: false });
 
 export const ErrorBody = Type.Object({
   error: Type.Object({ code: Type.Union(Object.keys(ERROR_CODES).map((code) => Type.Literal(code))), message: Type.String() }),

@@ -62,3 +62,11 @@ export class CacheWriteError extends Error {
     super(message, options);
   }
 }
+
+/** Redis cannot be reached (the caller answers 503 and retries later). */
+export class CacheUnavailableError extends Error {
+  override readonly name = 'CacheUnavailableError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

@@ -22,7 +22,9 @@ export function createRedisPubSub(url: string, keyPrefix: string, logger: Logger
       subscriber.on('pmessageBuffer', (_pattern: Buffer, channel: Buffer, payload: Buffer) => {
         handler(channel.toString().slice(keyPrefix.length), payload);
       });
-      await subscriber.psubscribe(pattern);
+      // Not awaited: with Redis down, start-up goes on (the nodes still meet through the stored
+      // events) and ioredis subscribes once it connects.
+      subscriber.psubscribe(pattern).catch((error: unknown) => logger.warn({ err: error }, 'redis pub/sub: subscribe failed'));
     },
     async close() {
       await Promise.allSettled([publisher.quit(), subscriber.quit()]);

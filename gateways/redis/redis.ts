@@ -1,8 +1,8 @@
 /** The cache port on Redis (ioredis). */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
 import type { Logger } from 'pino';
-import { CacheWriteError, type Cache, type CacheGuard, type CacheWriter, type ScoredMember } from './port.js';
+import { CacheUnavailableError, CacheWriteError, type Cache, type CacheGuard, type CacheWriter, type ScoredMember } from './port.js';
 
 export interface RedisCacheOptions {
   url: string;
@@ -30,7 +30,7 @@ export class RedisCache implements Cache {
   }
 
   commit(guard: CacheGuard, writes: (writer: CacheWriter) => void): Promise<boolean> {
-    const run = this.commitQueue.then(() => this.commitNow(guard, writes));
+    const run = this.commitQueue.then(() => reachable(() => this.commitNow(guard, writes)));
     this.commitQueue = run.catch(() => undefined);
     return run;
   }
@@ -67,15 +67,15 @@ export class RedisCache implements Cache {
   }
 
   get(key: string): Promise<string | null> {
-    return this.client.get(key);
+    return reachable(() => this.client.get(key));
   }
 
   async mget(keys: readonly string[]): Promise<(string | null)[]> {
-    return keys.length === 0 ? [] : this.client.mget(...keys);
+    return keys.length === 0 ? [] : reachable(() => this.client.mget(...keys));
   }
 
   async zRevRangeWithScores(key: string, start: number, stop: number): Promise<ScoredMember[]> {
-    return pairs(await this.client.zrevrange(key, start, stop, 'WITHSCORES'));
+    return pairs(await reachable(() => this.client.zrevrange(key, start, stop, 'WITHSCORES')));
   }
 
   async zUnionRevRange(keys: readonly string[], start: number, stop: number): Promise<ScoredMember[]> {
@@ -83,12 +83,9 @@ export class RedisCache implements Cache {
     // Summed on the server into a key that exists only inside this MULTI/EXEC, so that only the
     // ranks asked for cross the network (ZUNION would send the whole union: every track of a week).
     const temp = `chorus:tmp:zunion:${randomUUID()}`;
-    const results = await this.client
-      .multi()
-      .zunionstore(temp, keys.length, ...keys)
-      .zrevrange(temp, start, stop, 'WITHSCORES')
-      .unlink(temp)
-      .exec();
+    const results = await reachable(() =>
+      this.client.multi().zunionstore(temp, keys.length, ...keys).zrevrange(temp, start, stop, 'WITHSCORES').unlink(temp).exec(),
+    );
     if (results === null) throw new Error('redis: ZUNIONSTORE transaction was aborted');
     const failed = results.find(([error]) => error);
     if (failed) throw failed[0];
@@ -96,7 +93,7 @@ export class RedisCache implements Cache {
   }
 
   async zScore(key: string, member: string): Promise<number | null> {
-    const score = await this.client.zscore(key, member);
+    const score = await reachable(() => this.client.zscore(key, member));
     return score === null ? null : parseScore(score);
   }
 
@@ -114,11 +111,21 @@ export class RedisCache implements Cache {
   }
 
   async ping(): Promise<void> {
-    await this.client.ping();
+    await reachable(() => this.client.ping());
   }
 
   async close(): Promise<void> {
     await Promise.allSettled([this.client.quit(), this.guarded.quit()]);
+  }
+}
+
+/** Redis's own errors (ReplyError) pass; anything else means it cannot be reached. */
+async function reachable<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof ReplyError || error instanceof CacheWriteError) throw error;
+    throw new CacheUnavailableError(`redis: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
 

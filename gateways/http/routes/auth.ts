@@ -4,7 +4,7 @@ import { WRITE } from '../app.js';
 import type { Api, ApiDeps } from '../context.js';
 import { HttpError } from '../errors.js';
 import type { Registrations } from '../registrations.js';
-import { Id, Position, responses } from '../schemas.js';
+import { Id, Position, responses, NoQuery } from '../schemas.js';
 
 const DevTokenBody = Type.Object(
   { userId: Id, displayName: Type.String({ minLength: 1, maxLength: 200 }) },
@@ -15,7 +15,7 @@ const DevToken = Type.Object({ token: Type.String(), userId: Type.String(), posi
 export async function authRoutes(app: Api, deps: ApiDeps, registrations: Registrations): Promise<void> {
   app.post(
     '/v1/auth/dev-token',
-    { config: WRITE, schema: { body: DevTokenBody, response: responses({ 200: DevToken }) } },
+    { config: WRITE, schema: { querystring: NoQuery, body: DevTokenBody, response: responses({ 200: DevToken }) } },
     async (request) => {
       const issue = deps.auth.issue;
       if (deps.auth.mode !== 'dev' || !issue) {

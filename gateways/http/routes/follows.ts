@@ -12,7 +12,7 @@ import { WRITE } from '../app.js';
 import { awaitAfter, commandMetadata, noContent, principal, type Api, type ApiDeps } from '../context.js';
 import { HttpError } from '../errors.js';
 import { artistExists, playlistState, userExists } from '../facts.js';
-import { IdParams, IsoTime, Page, Paging, responses } from '../schemas.js';
+import { IdParams, IsoTime, Page, Paging, responses, NoQuery } from '../schemas.js';
 
 const FollowUser = Type.Object({ userId: Type.String(), displayName: Type.Optional(Type.String()), followedAt: IsoTime });
 const NoContent = { 204: Type.Null() };
@@ -34,6 +34,7 @@ async function followCommand(deps: ApiDeps, userId: string, target: Target, id: 
     case 'playlists': {
       if (!follow) return { type: 'UnfollowPlaylist', userId, playlistId: id, at };
       const state = await playlistState(deps.store, id);
+      if (state.status === 'deleted' && canRead(state, userId)) throw new HttpError('PLAYLIST_DELETED', `playlist ${id} has been deleted`);
       return { type: 'FollowPlaylist', userId, playlistId: id, playlistVisible: state.status === 'active' && canRead(state, userId), at };
     }
   }
@@ -46,7 +47,7 @@ export async function followRoutes(app: Api, deps: ApiDeps): Promise<void> {
         method,
         url: `/v1/me/following/${target}/:id`,
         config: WRITE,
-        schema: { params: IdParams, response: responses(NoContent) },
+        schema: { querystring: NoQuery, params: IdParams, response: responses(NoContent) },
         handler: async (request, reply) => {
           const { userId } = principal(request);
           const command = await followCommand(deps, userId, target, request.params.id, follow);

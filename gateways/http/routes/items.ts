@@ -11,7 +11,7 @@ import { WRITE } from '../app.js';
 import { principal, type Api, type ApiDeps } from '../context.js';
 import { HttpError } from '../errors.js';
 import { accessTo } from '../facts.js';
-import { Id, IdParams, Position, responses } from '../schemas.js';
+import { Id, IdParams, Position, responses, NoQuery } from '../schemas.js';
 import type { SyncServer } from '../../../sync-server/server.js';
 
 const AddBody = Type.Object(
@@ -41,7 +41,7 @@ export async function requireWrite(deps: ApiDeps, playlistId: string, userId: st
 export async function itemRoutes(app: Api, deps: ApiDeps): Promise<void> {
   app.post(
     '/v1/playlists/:id/items',
-    { config: WRITE, schema: { params: IdParams, body: AddBody, response: responses({ 201: Type.Object({ entryIds: Type.Array(Type.String()), position: Type.Optional(Position) }) }) } },
+    { config: WRITE, schema: { querystring: NoQuery, params: IdParams, body: AddBody, response: responses({ 201: Type.Object({ entryIds: Type.Array(Type.String()), position: Type.Optional(Position) }) }) } },
     async (request, reply) => {
       const { id } = request.params;
       const userId = principal(request).userId;
@@ -61,7 +61,7 @@ export async function itemRoutes(app: Api, deps: ApiDeps): Promise<void> {
 
   app.delete(
     '/v1/playlists/:id/items',
-    { config: WRITE, schema: { params: IdParams, body: RemoveBody, response: responses({ 200: Type.Object({ removed: Type.Array(Type.String()), position: Type.Optional(Position) }) }) } },
+    { config: WRITE, schema: { querystring: NoQuery, params: IdParams, body: RemoveBody, response: responses({ 200: Type.Object({ removed: Type.Array(Type.String()), position: Type.Optional(Position) }) }) } },
     async (request) => {
       const { id } = request.params;
       const userId = principal(request).userId;
@@ -73,7 +73,7 @@ export async function itemRoutes(app: Api, deps: ApiDeps): Promise<void> {
 
   app.put(
     '/v1/playlists/:id/items/order',
-    { config: WRITE, schema: { params: IdParams, body: OrderBody, response: responses({ 200: Type.Object({ moved: Type.Boolean(), position: Type.Optional(Position) }) }) } },
+    { config: WRITE, schema: { querystring: NoQuery, params: IdParams, body: OrderBody, response: responses({ 200: Type.Object({ moved: Type.Boolean(), position: Type.Optional(Position) }) }) } },
     async (request) => {
       const { id } = request.params;
       const userId = principal(request).userId;

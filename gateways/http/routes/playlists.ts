@@ -19,7 +19,7 @@ import { WRITE } from '../app.js';
 import { awaitAfter, commandMetadata, noContent, principal, type Api, type ApiDeps } from '../context.js';
 import { HttpError } from '../errors.js';
 import { playlistState, userExists } from '../facts.js';
-import { After, Id, IdParams, Position, responses } from '../schemas.js';
+import { After, Id, IdParams, Position, responses, NoQuery } from '../schemas.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 const Description = Type.String({ maxLength: 1_000 });
@@ -68,7 +68,7 @@ export async function playlistRoutes(app: Api, deps: ApiDeps): Promise<void> {
   const run = (request: Parameters<typeof commandMetadata>[0], playlistId: string, commands: PlaylistCommand[]) =>
     handleCommand(deps.store, commandsDecider, playlistStream(playlistId), commands, commandMetadata(request));
 
-  app.post('/v1/playlists', { config: WRITE, schema: { body: CreateBody, response: responses({ 201: PlaylistView }) } }, async (request, reply) => {
+  app.post('/v1/playlists', { config: WRITE, schema: { querystring: NoQuery, body: CreateBody, response: responses({ 201: PlaylistView }) } }, async (request, reply) => {
     const ownerId = principal(request).userId;
     const id = uuidv7();
     const result = await run(request, id, [{ type: 'CreatePlaylist', playlistId: id, ownerId, ...request.body, at: deps.now().toISOString() }]);
@@ -97,10 +97,10 @@ export async function playlistRoutes(app: Api, deps: ApiDeps): Promise<void> {
     const state = await playlistState(deps.store, request.params.id);
     if (state.status === 'none' || !canRead(state, userId)) throw notFound(request.params.id);
     if (state.status === 'deleted') throw new HttpError('PLAYLIST_DELETED', `playlist ${request.params.id} has been deleted`);
-    return view(state);
+    return { ...view(state), ...(position ? { position } : {}) };
   });
 
-  app.patch('/v1/playlists/:id', { config: WRITE, schema: { params: IdParams, body: PatchBody, response: responses({ 200: Type.Object({ id: Type.String(), position: Type.Optional(Position) }) }) } }, async (request) => {
+  app.patch('/v1/playlists/:id', { config: WRITE, schema: { querystring: NoQuery, params: IdParams, body: PatchBody, response: responses({ 200: Type.Object({ id: Type.String(), position: Type.Optional(Position) }) }) } }, async (request) => {
     const { id } = request.params;
     const actorId = principal(request).userId;
     const at = deps.now().toISOString();
@@ -130,7 +130,7 @@ export async function playlistRoutes(app: Api, deps: ApiDeps): Promise<void> {
     return position ? { id, position } : { id };
   });
 
-  app.delete('/v1/playlists/:id', { config: WRITE, schema: { params: IdParams, response: responses(NoContent) } }, async (request, reply) => {
+  app.delete('/v1/playlists/:id', { config: WRITE, schema: { querystring: NoQuery, params: IdParams, response: responses(NoContent) } }, async (request, reply) => {
     const { id } = request.params;
     const result = await run(request, id, [{ type: 'DeletePlaylist', playlistId: id, actorId: principal(request).userId, at: deps.now().toISOString() }]);
     return noContent(reply, result.position);
@@ -138,7 +138,7 @@ export async function playlistRoutes(app: Api, deps: ApiDeps): Promise<void> {
 
   app.put(
     '/v1/playlists/:id/collaborators/:userId',
-    { config: WRITE, schema: { params: CollaboratorParams, body: CollaboratorBody, response: responses(NoContent) } },
+    { config: WRITE, schema: { querystring: NoQuery, params: CollaboratorParams, body: CollaboratorBody, response: responses(NoContent) } },
     async (request, reply) => {
       const { id, userId } = request.params;
       const command: PlaylistCommand = {
@@ -154,7 +154,7 @@ export async function playlistRoutes(app: Api, deps: ApiDeps): Promise<void> {
     },
   );
 
-  app.delete('/v1/playlists/:id/collaborators/:userId', { config: WRITE, schema: { params: CollaboratorParams, response: responses(NoContent) } }, async (request, reply) => {
+  app.delete('/v1/playlists/:id/collaborators/:userId', { config: WRITE, schema: { querystring: NoQuery, params: CollaboratorParams, response: responses(NoContent) } }, async (request, reply) => {
     const { id, userId } = request.params;
     const command: PlaylistCommand = { type: 'RemoveCollaborator', playlistId: id, actorId: principal(request).userId, userId, at: deps.now().toISOString() };
     return noContent(reply, (await run(request, id, [command])).position);

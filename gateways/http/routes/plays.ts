@@ -6,7 +6,7 @@ import { PLAY_CONTEXT_TYPES, listensStream } from '../../../domain/listens/event
 import { WRITE } from '../app.js';
 import { commandMetadata, principal, type Api, type ApiDeps } from '../context.js';
 import { trackDuration } from '../facts.js';
-import { Id, IsoTime, Position, responses } from '../schemas.js';
+import { Id, IsoTime, Position, responses, NoQuery } from '../schemas.js';
 
 const PlayBody = Type.Object(
   {
@@ -23,7 +23,7 @@ const PlayBody = Type.Object(
 const Accepted = Type.Object({ eventId: Type.String(), position: Position });
 
 export async function playRoutes(app: Api, deps: ApiDeps): Promise<void> {
-  app.post('/v1/me/plays', { config: WRITE, schema: { body: PlayBody, response: responses({ 202: Accepted }) } }, async (request, reply) => {
+  app.post('/v1/me/plays', { config: WRITE, schema: { querystring: NoQuery, body: PlayBody, response: responses({ 202: Accepted }) } }, async (request, reply) => {
     const { userId } = principal(request);
     const body = request.body;
     const result = await handleStatelessCommand(

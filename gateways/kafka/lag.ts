@@ -1,0 +1,44 @@
+/**
+ * How far a follower of the global order is behind the head: in events when counting is cheap
+ * (the Postgres store: the events are in the same database, counted along the primary key up to a
+ * cap), and in milliseconds (age of the oldest event not yet handled).
+ */
+import { PostgresEventStore } from '../event-store/postgres/store.js';
+import type { EventStore, Position } from '../event-store/port.js';
+import { START, parsePosition } from '../event-store/position.js';
+import type { SqlClient } from '../sql/port.js';
+
+/** Counting stops here: past it, "at least" is enough. */
+export const LAG_COUNT_CAP = 100_000;
+
+export interface Lag {
+  head: Position;
+  atHead: boolean;
+  /** Events after the checkpoint up to the head; null when counting is not cheap (EventStoreDB). */
+  events: number | null;
+  /** `events` is a lower bound: counting stopped at LAG_COUNT_CAP. */
+  eventsCapped: boolean;
+  /** Milliseconds since the oldest event after the checkpoint was stored; 0 at the head. */
+  ms: number;
+}
+
+export async function measureLag(store: EventStore, sql: SqlClient, checkpoint: Position | null, now = Date.now()): Promise<Lag> {
+  const from = checkpoint ?? START;
+  const head = await store.headPosition();
+  if (store.comparePositions(from, head) >= 0) return { head, atHead: true, events: 0, eventsCapped: false, ms: 0 };
+  let oldest: number | undefined;
+  for await (const event of store.readAll({ fromPosition: from, maxCount: 1 })) oldest = Date.parse(event.occurredAt);
+  const ms = oldest === undefined ? 0 : Math.max(0, now - oldest);
+  if (!(store instanceof PostgresEventStore)) return { head, atHead: false, events: null, eventsCapped: false, ms };
+  const { major, minor } = parsePosition(from);
+  const [row] = await sql.query<{ n: number }>(
+    `select count(*)::int as n from (
+       select 1 from es_events
+        where (transaction_id, seq) > ($1::text::xid8, $2::bigint)
+          and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        limit ${LAG_COUNT_CAP}) behind`,
+    [major.toString(), minor.toString()],
+  );
+  const events = row?.n ?? 0;
+  return { head, atHead: false, events, eventsCapped: events >= LAG_COUNT_CAP, ms };
+}
