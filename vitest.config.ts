@@ -48,6 +48,19 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        test: {
+          name: 'sync',
+          include: ['tests/sync/**/*.test.ts'],
+          // Each file runs Chorus processes; one file at a time keeps their timings (access
+          // revocation within a second, latencies) about the server, not about the machine.
+          fileParallelism: false,
+          globalSetup: [services],
+          setupFiles: ['./tests/support/fast-check-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
     ],
   },
 });

@@ -24,6 +24,14 @@ export interface Config {
     | { mode: 'jwks'; jwksUrl: string; issuer: string; audience: string };
   /** Writes per user per minute before 429. */
   writesPerMinute: number;
+  /** Limits of the WebSocket sync server (CHORUS_SYNC_*). */
+  sync: {
+    pingIntervalMs?: number;
+    maxMessageBytes?: number;
+    maxConnections?: number;
+    maxRooms?: number;
+    idleUnloadMs?: number;
+  };
   /** Import the demo catalog when the store has none (default: in embedded mode only). */
   demoCatalog: boolean | undefined;
 }
@@ -59,6 +67,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     nodeId: env.CHORUS_NODE_ID || 'chorus-1',
     logLevel,
     auth: authConfig(env),
+    sync: {
+      ...optionalNumber(env, 'CHORUS_SYNC_PING_INTERVAL_MS', 'pingIntervalMs', 100),
+      ...optionalNumber(env, 'CHORUS_SYNC_MAX_MESSAGE_BYTES', 'maxMessageBytes', 1_024),
+      ...optionalNumber(env, 'CHORUS_SYNC_MAX_CONNECTIONS', 'maxConnections', 1),
+      ...optionalNumber(env, 'CHORUS_SYNC_MAX_DOCUMENTS', 'maxRooms', 1),
+      ...optionalNumber(env, 'CHORUS_SYNC_IDLE_UNLOAD_MS', 'idleUnloadMs', 0),
+    },
     writesPerMinute,
     demoCatalog: env.CHORUS_DEMO_CATALOG === undefined ? undefined : !['0', 'false', 'no', 'off'].includes(env.CHORUS_DEMO_CATALOG.toLowerCase()),
   };
@@ -90,4 +105,12 @@ function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string 
     throw new ConfigError(`${name} must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
   }
   return value;
+}
+
+function optionalNumber<K extends string>(env: NodeJS.ProcessEnv, name: string, key: K, min: number): Partial<Record<K, number>> {
+  const text = env[name];
+  if (text === undefined || text === '') return {};
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < min) throw new ConfigError(`${name} must be a whole number >= ${min}, got ${JSON.stringify(text)}`);
+  return { [key]: value } as Partial<Record<K, number>>;
 }

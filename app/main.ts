@@ -47,6 +47,7 @@ export async function startChorus(config: Config, logger: Logger): Promise<Runni
     projections,
     logger,
     registry: metrics.registry,
+    limits: config.sync,
     pubsub: config.redisUrl ? createRedisPubSub(config.redisUrl, config.redisKeyPrefix, logger) : undefined,
   }).catch(async (error: unknown) => {
     await projections.stop();

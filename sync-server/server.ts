@@ -166,7 +166,11 @@ export class SyncServer {
   /** A stored update of another node or read back from the store: applied if the room is loaded. */
   applyStored(playlistId: string, update: Uint8Array, from: 'store' | 'fanout'): void {
     const room = this.rooms.get(playlistId);
-    if (!room) return;
+    if (!room) {
+      // Loading: the load may have read the stream before this update was stored.
+      this.loading.get(playlistId)?.then(() => this.applyStored(playlistId, update, from)).catch(() => undefined);
+      return;
+    }
     try {
       room.applyStored(update, from);
     } catch (error) {

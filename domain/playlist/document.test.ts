@@ -52,6 +52,22 @@ describe('playlist document', () => {
     ]);
   });
 
+  it('makes room when two devices gave entries the same key, for inserts and moves between them', () => {
+    const a = new Y.Doc();
+    const b = new Y.Doc();
+    const same = () => 0.5; // both devices "choose" the same jitter
+    insertTracks(a, ['a'], undefined, { ...options('ann'), random: same });
+    insertTracks(b, ['b'], undefined, { ...options('bob'), random: same });
+    Y.applyUpdate(a, Y.encodeStateAsUpdate(b));
+    const [first, second] = listEntries(a);
+    expect(first!.pos).toBe(second!.pos);
+    insertTracks(a, ['between'], 1, options());
+    expect(tracks(a)).toEqual([first!.trackId, 'between', second!.trackId]);
+    insertTracks(a, ['x'], undefined, options());
+    moveRange(a, 3, 1);
+    expect(tracks(a)).toEqual([first!.trackId, 'x', 'between', second!.trackId]);
+  });
+
   it('skips malformed entries written by a misbehaving client', () => {
     const doc = new Y.Doc();
     insertTracks(doc, ['a'], undefined, options());

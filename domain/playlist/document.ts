@@ -73,10 +73,11 @@ export interface InsertOptions {
 export function insertTracks(doc: Y.Doc, trackIds: readonly string[], index: number | undefined, options: InsertOptions): string[] {
   const entries = listEntries(doc);
   const at = Math.min(Math.max(index ?? entries.length, 0), entries.length);
-  const keys = keysBetween(entries[at - 1]?.pos, entries[at]?.pos, trackIds.length, options.random);
   const ids = trackIds.map(() => options.newId());
   doc.transact(() => {
     const map = entriesMap(doc);
+    const room = roomAt(map, entries, at, options.random);
+    const keys = keysBetween(room.before, room.after, trackIds.length, options.random);
     trackIds.forEach((trackId, i) => {
       const entry = new Y.Map<unknown>();
       entry.set('trackId', trackId);
@@ -115,12 +116,29 @@ export function moveRange(
   }
   if (insertBefore >= rangeStart && insertBefore <= rangeStart + rangeLength) return false;
   const moving = entries.slice(rangeStart, rangeStart + rangeLength);
-  const keys = keysBetween(entries[insertBefore - 1]?.pos, entries[insertBefore]?.pos, rangeLength, options.random);
   const map = entriesMap(doc);
   doc.transact(() => {
+    const room = roomAt(map, entries, insertBefore, options.random);
+    const keys = keysBetween(room.before, room.after, rangeLength, options.random);
     moving.forEach((entry, i) => (map.get(entry.entryId) as Y.Map<unknown>).set('pos', keys[i]!));
   }, options.origin);
   return true;
+}
+
+/**
+ * The keys to insert between at index `at`. Two devices that edited at once may have given two
+ * entries the same key; when the entry at `at` does not sort strictly after its predecessor by
+ * key, that run of entries is re-keyed (moved in place, within the caller's transaction) to make room.
+ */
+function roomAt(map: Y.Map<Y.Map<unknown>>, entries: readonly Entry[], at: number, random?: () => number): { before?: string; after?: string } {
+  const before = entries[at - 1]?.pos;
+  const after = entries[at]?.pos;
+  if (before === undefined || after === undefined || after > before) return { before, after };
+  let end = at;
+  while (end < entries.length && entries[end]!.pos <= before) end += 1;
+  const keys = keysBetween(before, entries[end]?.pos, end - at, random);
+  for (let i = at; i < end; i += 1) map.get(entries[i]!.entryId)!.set('pos', keys[i - at]!);
+  return { before, after: keys[0] };
 }
 
 /** Moves one entry to between two others (undefined: the start or end). */

@@ -96,21 +96,30 @@ function fractionBetween(a: string, b: string | undefined, random: () => number)
   return DIGITS[low]! + fractionBetween(a.slice(1), undefined, random);
 }
 
+/** Two random fraction digits (the last not '0'), so that keys chosen at once rarely coincide. */
+function jitter(random: () => number): string {
+  return DIGITS[Math.floor(random() * BASE)]! + DIGITS[1 + Math.floor(random() * (BASE - 1))]!;
+}
+
 /**
  * A key strictly between `a` and `b` (undefined: the start or the end of the list).
  * `random` is the jitter source (use a seeded one in tests).
  */
 export function keyBetween(a: string | undefined, b: string | undefined, random: () => number = Math.random): string {
-  if (a !== undefined && b !== undefined && a >= b) throw new Error(`keyBetween: ${a} is not before ${b}`);
-  if (a === undefined && b === undefined) return FIRST;
+  if (a !== undefined && b !== undefined && a >= b) throw new RangeError(`keyBetween: ${a} is not before ${b}`);
+  if (a === undefined && b === undefined) return FIRST + jitter(random);
   if (a === undefined) {
     const { integer, fraction } = split(b!);
-    if (fraction !== '') return integer;
+    // The integer below, with a random fraction: two devices prepending at once differ.
     const previous = decrement(integer);
-    return previous ?? integer + fractionBetween('', fraction, random);
+    if (previous !== undefined) return previous + jitter(random);
+    return integer + fractionBetween('', fraction, random);
   }
   const { integer, fraction } = split(a);
-  if (b === undefined) return increment(integer) ?? integer + fractionBetween(fraction, undefined, random);
+  if (b === undefined) {
+    const next = increment(integer);
+    return next !== undefined ? next + jitter(random) : integer + fractionBetween(fraction, undefined, random);
+  }
   const upper = split(b);
   if (integer === upper.integer) return integer + fractionBetween(fraction, upper.fraction, random);
   const next = increment(integer);

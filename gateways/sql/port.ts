@@ -4,7 +4,7 @@
  * Both adapters translate driver errors into SqlError / SqlConnectionError.
  */
 
-export type SqlParam = string | number | boolean | null | Date | readonly string[] | readonly number[];
+export type SqlParam = string | number | boolean | null | Date | readonly (string | null)[] | readonly number[];
 
 export interface SqlExecutor {
   query<Row extends object = Record<string, unknown>>(text: string, params?: readonly SqlParam[]): Promise<Row[]>;

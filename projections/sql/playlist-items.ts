@@ -1,12 +1,13 @@
 /**
- * The items of each playlist, in order, derived from the stored Yjs updates themselves — not from
- * the semantic changes, whose event order does not decide concurrent moves the way the CRDT does.
+ * The items of each playlist, in order, and its name and description, derived from the stored Yjs
+ * updates themselves — not from the semantic changes, whose event order does not decide concurrent
+ * moves or renames the way the CRDT does.
  * Each playlist's document state is kept beside its items; a batch applies its playlists' updates
  * to their documents and rewrites only the entries the updates touched. Order is (pos, entryId)
  * compared byte-wise (collation "C"), as the document orders them.
  */
 import * as Y from 'yjs';
-import { ChangeTracker, listEntries, type Entry } from '../../domain/playlist/document.js';
+import { ChangeTracker, listEntries, readMeta, type Entry } from '../../domain/playlist/document.js';
 import type { RecordedEvent } from '../../gateways/event-store/port.js';
 import type { SqlExecutor } from '../../gateways/sql/port.js';
 import type { SqlProjection } from '../projection.js';
@@ -14,7 +15,7 @@ import type { SqlProjection } from '../projection.js';
 export const playlistItemsProjection: SqlProjection = {
   kind: 'sql',
   name: 'playlist-items',
-  version: 1,
+  version: 2,
   // A compaction only restates what the edits before it hold (it is built from the stream).
   handles: ['PlaylistEdited'],
   tables: {
@@ -22,6 +23,12 @@ export const playlistItemsProjection: SqlProjection = {
       create table ${t} (
         playlist_id text primary key,
         state text not null
+      );`,
+    playlist_meta: (t) => /* sql */ `
+      create table ${t} (
+        playlist_id text primary key,
+        name text,
+        description text
       );`,
     playlist_items: (t) => /* sql */ `
       create table ${t} (
@@ -56,14 +63,19 @@ async function apply(tx: SqlExecutor, events: readonly RecordedEvent[], tables: 
   const upserts: Array<Entry & { playlistId: string }> = [];
   const removals: Array<{ playlistId: string; entryId: string }> = [];
   const newStates: Array<{ playlistId: string; state: string }> = [];
+  const metas: Array<{ playlistId: string; name: string | null; description: string | null }> = [];
   for (const [playlistId, list] of updates) {
     const doc = new Y.Doc();
     const state = states.get(playlistId);
     if (state) Y.applyUpdate(doc, Buffer.from(state, 'base64'));
     const tracker = new ChangeTracker(doc);
     const touched = new Set<string>();
+    let metaTouched = false;
     doc.on('update', (_update: Uint8Array, _origin: unknown, _doc: Y.Doc, transaction: Y.Transaction) => {
-      for (const change of tracker.take(transaction)) if ('entryId' in change) touched.add(change.entryId);
+      for (const change of tracker.take(transaction)) {
+        if ('entryId' in change) touched.add(change.entryId);
+        else metaTouched = true;
+      }
     });
     for (const update of list) Y.applyUpdate(doc, update);
     const current = new Map(listEntries(doc).map((e) => [e.entryId, e]));
@@ -71,6 +83,10 @@ async function apply(tx: SqlExecutor, events: readonly RecordedEvent[], tables: 
       const entry = current.get(entryId);
       if (entry) upserts.push({ ...entry, playlistId });
       else removals.push({ playlistId, entryId });
+    }
+    if (metaTouched) {
+      const meta = readMeta(doc);
+      metas.push({ playlistId, name: meta.name ?? null, description: meta.description ?? null });
     }
     newStates.push({ playlistId, state: Buffer.from(Y.encodeStateAsUpdate(doc)).toString('base64') });
     doc.destroy();
@@ -99,6 +115,13 @@ async function apply(tx: SqlExecutor, events: readonly RecordedEvent[], tables: 
       ],
     );
   }
+  if (metas.length > 0) {
+    await tx.query(
+      `insert into ${tables.playlist_meta} (playlist_id, name, description) select * from unnest($1::text[], $2::text[], $3::text[])
+       on conflict (playlist_id) do update set name = excluded.name, description = excluded.description`,
+      [metas.map((m) => m.playlistId), metas.map((m) => m.name), metas.map((m) => m.description)],
+    );
+  }
   await tx.query(
     `insert into ${tables.playlist_docs} (playlist_id, state) select * from unnest($1::text[], $2::text[])
      on conflict (playlist_id) do update set state = excluded.state`,
@@ -121,4 +144,19 @@ export async function playlistItems(sql: SqlExecutor, playlistId: string): Promi
     [playlistId],
   );
   return rows.map((r) => ({ entryId: r.entry_id, trackId: r.track_id, addedBy: r.added_by, addedAt: r.added_at }));
+}
+
+/**
+ * The name and description the documents of `playlistIds` converged on (where one was ever set):
+ * what GET answers, since concurrent renames are decided by the CRDT, not by event order.
+ */
+export async function playlistMeta(sql: SqlExecutor, playlistIds: readonly string[]): Promise<Map<string, { name?: string; description?: string }>> {
+  if (playlistIds.length === 0) return new Map();
+  const rows = await sql.query<{ playlist_id: string; name: string | null; description: string | null }>(
+    `select m.playlist_id, m.name, m.description from playlist_meta m where m.playlist_id = any ($1::text[])`,
+    [[...playlistIds]],
+  );
+  return new Map(
+    rows.map((r) => [r.playlist_id, { ...(r.name === null ? {} : { name: r.name }), ...(r.description === null ? {} : { description: r.description }) }]),
+  );
 }

@@ -6,6 +6,7 @@ import { userStream } from '../../../domain/user/events.js';
 import { recentPlays } from '../../../projections/cache/recent-plays.js';
 import { FEED_READS, feed } from '../../../projections/sql/feed.js';
 import { playlistsOf } from '../../../projections/sql/playlists.js';
+import { playlistMeta } from '../../../projections/sql/playlist-items.js';
 import { getUser } from '../../../projections/sql/users.js';
 import { awaitAfter, principal, type Api, type ApiDeps } from '../context.js';
 import { HttpError } from '../errors.js';
@@ -50,8 +51,10 @@ export async function meRoutes(app: Api, deps: ApiDeps): Promise<void> {
   });
 
   app.get('/v1/me/playlists', { schema: { querystring: Paging, response: responses({ 200: Page(PlaylistSummary) }) } }, async (request) => {
-    await awaitAfter(deps, request.query.after, ['playlists']);
-    return playlistsOf(deps.sql, principal(request).userId, request.query);
+    await awaitAfter(deps, request.query.after, ['playlists', 'playlist-items']);
+    const page = await playlistsOf(deps.sql, principal(request).userId, request.query);
+    const meta = await playlistMeta(deps.sql, page.items.map((p) => p.id));
+    return { ...page, items: page.items.map((p) => ({ ...p, ...meta.get(p.id) })) };
   });
 
   app.get('/v1/me/plays/recent', { schema: { querystring: Limit, response: responses({ 200: Page(RecentPlay) }) } }, async (request) => {

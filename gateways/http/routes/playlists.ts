@@ -9,11 +9,12 @@ import { canRead } from '../../../domain/playlist/access.js';
 import { playlistDecider, type PlaylistCommand, type PlaylistState } from '../../../domain/playlist/decider.js';
 import { playlistStream, type PlaylistEvent } from '../../../domain/playlist/events.js';
 import { getPlaylist } from '../../../projections/sql/playlists.js';
-import { playlistItems } from '../../../projections/sql/playlist-items.js';
+import { playlistItems, playlistMeta } from '../../../projections/sql/playlist-items.js';
 
 /** The read models a playlist answer comes from. */
 const READS = ['playlists', 'playlist-items'];
 import { describe as describePlaylist, rename } from '../../../domain/playlist/document.js';
+import { MAX_DESCRIPTION_LENGTH, checkName, checkText } from '../../../domain/shared/checks.js';
 import { uuidv7 } from '../../event-store/uuid.js';
 import { WRITE } from '../app.js';
 import { awaitAfter, commandMetadata, noContent, principal, type Api, type ApiDeps } from '../context.js';
@@ -89,8 +90,9 @@ export async function playlistRoutes(app: Api, deps: ApiDeps): Promise<void> {
     const stored = await getPlaylist(deps.sql, request.params.id);
     if (stored) {
       if (!canRead({ ...stored, collaborators: new Map(stored.collaborators.map((c) => [c.userId, c.role])) }, userId)) throw notFound(request.params.id);
-      const { id, ownerId, name, description, collaborators } = stored;
-      const items = await playlistItems(deps.sql, id);
+      const { id, ownerId, collaborators } = stored;
+      const [items, meta] = await Promise.all([playlistItems(deps.sql, id), playlistMeta(deps.sql, [id])]);
+      const { name, description } = { name: stored.name, description: stored.description, ...meta.get(id) };
       return { id, ownerId, name, description, public: stored.public, collaborative: stored.collaborative, collaborators, items, ...(position ? { position } : {}) };
     }
     // Not in the read model (yet): the stream decides.
@@ -117,16 +119,15 @@ export async function playlistRoutes(app: Api, deps: ApiDeps): Promise<void> {
     }
     // Name and description live in the collaborative document too: they change there (as a
     // PlaylistEdited), after every part of the request has been checked against the current state.
-    const decided = commandsDecider.decide([...commands, details], await playlistState(deps.store, id));
+    // The decider checks permissions and values; the document (not the event history) knows the
+    // current name, so the given fields are always written to it.
+    commandsDecider.decide([...commands, details], await playlistState(deps.store, id));
     let position = commands.length > 0 ? (await run(request, id, commands)).position : undefined;
-    const change = decided.find((e) => e.type === 'PlaylistDetailsChanged');
-    if (change?.type === 'PlaylistDetailsChanged') {
-      const edited = await deps.sync.edit(id, actorId, (doc) => {
-        if (change.data.name !== undefined) rename(doc, change.data.name);
-        if (change.data.description !== undefined) describePlaylist(doc, change.data.description);
-      });
-      position = edited.position ?? position;
-    }
+    const edited = await deps.sync.edit(id, actorId, (doc) => {
+      if (name !== undefined) rename(doc, checkName(name, 'name'));
+      if (description !== undefined) describePlaylist(doc, checkText(description, 'description', MAX_DESCRIPTION_LENGTH));
+    });
+    position = edited.position ?? position;
     return position ? { id, position } : { id };
   });
 
