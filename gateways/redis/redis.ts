@@ -30,18 +30,18 @@ export class RedisCache implements Cache {
   }
 
   commit(guard: CacheGuard, writes: (writer: CacheWriter) => void): Promise<boolean> {
-    const run = this.commitQueue.then(() => reachable(() => this.commitNow(guard, writes)));
+    const run = this.commitQueue.then(() => this.commitNow(guard, writes));
     this.commitQueue = run.catch(() => undefined);
     return run;
   }
 
   private async commitNow(guard: CacheGuard, writes: (writer: CacheWriter) => void): Promise<boolean> {
     const connection = this.guarded;
-    await connection.watch(guard.key);
+    await reachable(() => connection.watch(guard.key));
     try {
-      const current = await connection.get(guard.key);
+      const current = await reachable(() => connection.get(guard.key));
       if (current !== guard.expected) {
-        await connection.unwatch();
+        await reachable(() => connection.unwatch());
         return false;
       }
       const multi = connection.multi();
@@ -55,7 +55,7 @@ export class RedisCache implements Cache {
         expireAt: (key, unixSeconds) => void multi.expireat(key, unixSeconds),
       });
       multi.set(guard.key, guard.next);
-      const results = await multi.exec();
+      const results = await reachable(() => multi.exec());
       if (results === null) return false; // the guard key changed under WATCH
       const failed = results.find(([error]) => error);
       if (failed) throw new CacheWriteError(`a command of the batch failed: ${failed[0]!.message}`, { cause: failed[0] });

@@ -32,6 +32,18 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
+/**
+ * Waits until readers can see `position`. A store may hold back committed events while an older
+ * transaction is still running (on Postgres: anywhere on the server, e.g. another test suite's).
+ */
+async function visible(store: EventStore, position: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (store.comparePositions(await store.headPosition(), position) < 0) {
+    if (Date.now() > deadline) throw new Error(`position ${position} did not become visible`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 async function readAllOf(store: EventStore, streams: readonly string[], from = START): Promise<RecordedEvent[]> {
   return collect(store.readAll({ fromPosition: from, filter: { streamPrefixes: streams } }));
 }
@@ -171,11 +183,14 @@ export function describeEventStoreContract(adapter: string, createFixture: Fixtu
         const category = `c${tag()}`;
         const streams = [freshStream(category), freshStream(category)];
         const head = await store.headPosition();
-        await Promise.all(
+        const lasts = await Promise.all(
           Array.from({ length: 16 }, async (_, writer) => {
-            for (let i = 0; i < 8; i += 1) await store.append(streams[(writer + i) % 2]!, events(1 + (i % 2)));
+            let last = START;
+            for (let i = 0; i < 8; i += 1) last = (await store.append(streams[(writer + i) % 2]!, events(1 + (i % 2)))).position;
+            return last;
           }),
         );
+        for (const last of lasts) await visible(store, last);
         const all = await readAllOf(store, [`${category}-`], head);
         for (const stream of streams) {
           const revisions = all.filter((e) => e.stream === stream).map((e) => e.revision);
@@ -271,6 +286,7 @@ export function describeEventStoreContract(adapter: string, createFixture: Fixtu
         const r1 = await store.append(a, events(2));
         const r2 = await store.append(b, events(1));
         const r3 = await store.append(a, events(1));
+        await visible(store, r3.position);
         const all = await readAllOf(store, [`${category}-`], head);
         expect(all.map((e) => `${e.stream}@${e.revision}`)).toEqual([`${a}@0`, `${a}@1`, `${b}@0`, `${a}@2`]);
         expect(all[1]!.position).toBe(r1.position);
@@ -289,7 +305,7 @@ export function describeEventStoreContract(adapter: string, createFixture: Fixtu
         const head = await store.headPosition();
         await store.append(`${x}-1`, [event('Liked'), event('Played')]);
         await store.append(`${y}-1`, [event('Played'), event('Skipped')]);
-        await store.append(`${x}-2`, [event('Skipped')]);
+        await visible(store, (await store.append(`${x}-2`, [event('Skipped')])).position);
         const read = async (filter: { streamPrefixes?: string[]; eventTypes?: string[] }) =>
           (await collect(store.readAll({ fromPosition: head, filter: { streamPrefixes: [`${x}-`, `${y}-`], ...filter } }))).map(
             (e) => `${e.stream}:${e.type}`,
@@ -314,7 +330,7 @@ export function describeEventStoreContract(adapter: string, createFixture: Fixtu
         for (let i = 0; i < 3; i += 1) await store.append(freshStream(category), events(4_000, 'Common'));
         await store.append(freshStream(category), [event('Rare')]);
         await store.append(freshStream(), events(3_000, 'Rare'));
-        await store.append(freshStream(category), [event('Rare')]);
+        await visible(store, (await store.append(freshStream(category), [event('Rare')])).position);
         const found = await collect(store.readAll({ fromPosition: head, filter: { streamPrefixes: [`${category}-`], eventTypes: ['Rare'] } }));
         expect(found).toHaveLength(3);
         await sub.until((seen) => seen.length === 3, 20_000);
@@ -325,7 +341,9 @@ export function describeEventStoreContract(adapter: string, createFixture: Fixtu
       it('honours maxCount and pages through long reads', async () => {
         const category = `c${tag()}`;
         const head = await store.headPosition();
-        for (let i = 0; i < 5; i += 1) await store.append(freshStream(category), events(500));
+        let last = head;
+        for (let i = 0; i < 5; i += 1) last = (await store.append(freshStream(category), events(500))).position;
+        await visible(store, last);
         const all = await readAllOf(store, [`${category}-`], head);
         expect(all).toHaveLength(2_500);
         const some = await collect(store.readAll({ fromPosition: head, maxCount: 1_234, filter: { streamPrefixes: [`${category}-`] } }));
@@ -334,6 +352,7 @@ export function describeEventStoreContract(adapter: string, createFixture: Fixtu
 
       it('reports the head position: the newest event a reader can see', async () => {
         const result = await store.append(freshStream(), events(2));
+        await visible(store, result.position);
         expect(await store.headPosition()).toBe(result.position);
         expect(store.comparePositions(START, result.position)).toBeLessThan(0);
         expect(store.comparePositions(result.position, result.position)).toBe(0);
@@ -487,7 +506,7 @@ export function describeEventStoreContract(adapter: string, createFixture: Fixtu
       it('refuses appends and reads by name afterwards; history stays in the global order', async () => {
         const stream = freshStream();
         const head = await store.headPosition();
-        await store.append(stream, events(2));
+        await visible(store, (await store.append(stream, events(2))).position);
         await expectCode(store.deleteStream(stream, { expectedRevision: 0n }), 'WRONG_EXPECTED_REVISION');
         await store.deleteStream(stream, { expectedRevision: 1n });
         const error = await expectCode(store.append(stream, events(1)), 'STREAM_DELETED');
@@ -543,7 +562,10 @@ export function describeEventStoreContract(adapter: string, createFixture: Fixtu
           const [stream, batch, options] = build();
           const append = store.append as (s: unknown, e: unknown, o?: unknown) => Promise<unknown>;
           await expectCode(append.call(store, stream, batch, options), code);
-          expect(await store.headPosition()).toBe(head);
+          // Nothing of the batch is anywhere in the store.
+          const ids = new Set(Array.isArray(batch) ? (batch as Array<{ id?: unknown }>).map((e) => e?.id) : []);
+          const after = await collect(store.readAll({ fromPosition: head }));
+          expect(after.filter((e) => ids.has(e.id) || e.stream === stream)).toEqual([]);
           if (typeof stream === 'string' && stream.startsWith('c')) {
             expect(await collect(store.readStream(stream))).toEqual([]);
           }

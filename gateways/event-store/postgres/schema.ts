@@ -9,7 +9,7 @@
 import type { SqlClient } from '../../sql/port.js';
 
 export const NOTIFY_CHANNEL = 'chorus_events';
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 const SCHEMA_LOCK = 'chorus:event-store:schema';
 
 const DDL = /* sql */ `
@@ -58,11 +58,11 @@ begin
   end if;
 end $$;
 
--- Appends a batch in one statement. Returns one row:
+-- Appends a batch to a stream whose lock the caller holds. Returns one row:
 --   ok | duplicate      : revision = stream revision after the batch, tx/seq = its last event
 --   wrong_expected      : revision = actual revision (-1: no stream)
 --   deleted | id_conflict
-create or replace function es_append(p_stream text, p_expected text, p_events jsonb)
+create or replace function es_append_locked(p_stream text, p_expected text, p_events jsonb)
 returns table (status text, revision bigint, tx xid8, seq bigint)
 language plpgsql as $fn$
 declare
@@ -73,19 +73,12 @@ declare
   v_min bigint;
   v_max bigint;
 begin
-  -- Serialise writers of this stream BEFORE this transaction writes anything. A transaction id is
-  -- assigned at the first write (a row lock counts), so taking the stream's lock first guarantees
-  -- that a later writer of the stream gets a higher transaction id than the one it waited for:
-  -- per-stream revision order then agrees with the global (transaction_id, seq) order. (With a
-  -- row lock instead, a waiter can take its id before the holder does, and sort before it.)
-  perform pg_advisory_xact_lock(hashtextextended(p_stream, 0));
-
   -- A batch whose ids are all stored already, as one contiguous run in this stream, is a retry:
   -- answer with the original result and write nothing.
   select count(*)::int, count(*) filter (where e.stream_name = p_stream)::int, min(e.revision), max(e.revision)
     into v_stored, v_in_stream, v_min, v_max
     from es_events e
-   where e.event_id in (select (x->>'id')::uuid from jsonb_array_elements(p_events) x);
+   where e.event_id = any (array(select (x->>'id')::uuid from jsonb_array_elements(p_events) x));
   if v_stored > 0 then
     if v_stored = v_count and v_in_stream = v_count and v_max - v_min + 1 = v_count then
       return query
@@ -120,6 +113,46 @@ begin
       returning es_events.seq
     )
     select 'ok'::text, v_current + v_count, pg_current_xact_id(), max(inserted.seq) from inserted;
+end;
+$fn$;
+
+-- One append. Serialises the writers of the stream BEFORE this transaction writes anything: a
+-- transaction id is assigned at the first write (a row lock counts), so taking the stream's lock
+-- first guarantees that a later writer of the stream gets a higher transaction id than the one it
+-- waited for, and per-stream revision order agrees with the global (transaction_id, seq) order.
+-- (With a row lock instead, a waiter can take its id before the holder does, and sort before it.)
+create or replace function es_append(p_stream text, p_expected text, p_events jsonb)
+returns table (status text, revision bigint, tx xid8, seq bigint)
+language plpgsql as $fn$
+begin
+  perform pg_advisory_xact_lock(hashtextextended(p_stream, 0));
+  return query select * from es_append_locked(p_stream, p_expected, p_events);
+end;
+$fn$;
+
+-- Several appends in one transaction (group commit): p_appends is [{s, e, ev}, ...]. Every
+-- stream's lock is taken first, in the order of the lock keys (so two groups cannot deadlock),
+-- then the appends run in the given order; each answers for itself (a wrong expected revision
+-- does not fail the others). Returns a row per append, by its index.
+create or replace function es_append_many(p_appends jsonb)
+returns table (idx int, status text, revision bigint, tx xid8, seq bigint)
+language plpgsql as $fn$
+declare
+  v_key bigint;
+  v_append record;
+begin
+  for v_key in
+    select distinct hashtextextended(a->>'s', 0) from jsonb_array_elements(p_appends) a order by 1
+  loop
+    perform pg_advisory_xact_lock(v_key);
+  end loop;
+  for v_append in
+    select x.a, (x.n - 1)::int as i from jsonb_array_elements(p_appends) with ordinality as x(a, n) order by x.n
+  loop
+    return query
+      select v_append.i, r.status, r.revision, r.tx, r.seq
+        from es_append_locked(v_append.a->>'s', v_append.a->>'e', v_append.a->'ev') r;
+  end loop;
 end;
 $fn$;
 

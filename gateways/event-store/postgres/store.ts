@@ -34,6 +34,7 @@ import {
   validateReadStreamOptions,
   validateStreamName,
 } from '../validation.js';
+import { GroupAppender } from './appender.js';
 import { ensureEventStoreSchema } from './schema.js';
 import { PostgresSubscription } from './subscription.js';
 import { Wakeups } from './wakeups.js';
@@ -46,6 +47,8 @@ export interface PostgresEventStoreOptions {
   ownsClient?: boolean;
   /** Minimum spacing of NOTIFYs to other processes (default 2 ms). */
   notifyIntervalMs?: number;
+  /** Appends running at once before the next ones are grouped into one transaction (default 4). */
+  appendConcurrency?: number;
 }
 
 interface EventRow {
@@ -119,6 +122,7 @@ export class PostgresEventStore implements EventStore {
   private readonly logger: Logger;
   private readonly pageSize: number;
   readonly wakeups: Wakeups;
+  private readonly appender: GroupAppender;
   private readonly subscriptions = new Set<PostgresSubscription>();
   private closed = false;
 
@@ -129,6 +133,7 @@ export class PostgresEventStore implements EventStore {
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.pageSize = options.pageSize ?? 1_000;
     this.wakeups = new Wakeups(sql, this.logger, { minIntervalMs: options.notifyIntervalMs });
+    this.appender = new GroupAppender(sql, options.appendConcurrency ?? 4);
   }
 
   /** Creates the schema if needed and returns a store on it. */
@@ -143,11 +148,7 @@ export class PostgresEventStore implements EventStore {
     const expected = String(batch.expectedRevision);
     const row = await this.withRetries(APPEND_ATTEMPTS, async () => {
       try {
-        const rows = await this.sql.query<{ status: string; revision: string | null; tx: string | null; seq: string | null }>(
-          'select status, revision::text, tx::text, seq::text from es_append($1, $2, $3::jsonb)',
-          [batch.stream, expected, payload],
-        );
-        return rows[0]!;
+        return await this.appender.append(batch.stream, expected, payload);
       } catch (error) {
         // Two concurrent tries of the same batch: the loser retries and finds the winner's events.
         if (error instanceof SqlError && error.sqlState === UNIQUE_VIOLATION) throw new RetryableConflict(error);
