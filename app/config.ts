@@ -11,6 +11,8 @@ export interface Config {
   dataDir: string;
   /** PostgreSQL for events (unless ESDB_URL is set) and read models. */
   databaseUrl: string | undefined;
+  /** Connections of the PostgreSQL pool (CHORUS_PG_POOL_SIZE, default 20). */
+  pgPoolSize: number;
   /** EventStoreDB for events. */
   esdbUrl: string | undefined;
   redisUrl: string | undefined;
@@ -60,6 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     dataDir: resolve(env.CHORUS_DATA_DIR || '.chorus'),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    pgPoolSize: optionalNumber(env, 'CHORUS_PG_POOL_SIZE', 'size', 2).size ?? 20,
     esdbUrl: url(env, 'ESDB_URL', ['esdb:', 'esdb+discover:', 'kurrentdb:', 'kurrentdb+discover:', 'kdb:', 'kdb+discover:']),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     redisKeyPrefix: env.CHORUS_REDIS_KEY_PREFIX ?? '',

@@ -142,6 +142,19 @@ export class Projections {
     return least;
   }
 
+  /**
+   * Changes when the read model `name` changes (and not when it merely passes events it does not
+   * handle): a key for caches of its answers.
+   */
+  async contentVersion(name: string): Promise<string> {
+    const generation = this.activeGeneration.get(name);
+    const runner = generation === undefined ? undefined : this.runners.get(key(name, generation));
+    const local = runner?.status();
+    if (local?.state === 'running') return `g${generation}:${local.lastApplied ?? 'as-started'}:${local.eventsApplied}`;
+    const active = (await listGenerations(this.deps.sql, name)).find((g) => g.status === 'active');
+    return `g${active?.generation}:stored:${active?.eventsApplied ?? 0}`;
+  }
+
   async status(): Promise<ProjectionStatus[]> {
     const generations = await listGenerations(this.deps.sql);
     return [...this.byName.values()].map((p) => ({

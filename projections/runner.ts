@@ -39,6 +39,8 @@ export interface RunnerStatus {
   batches: number;
   /** Milliseconds from an event's append to its batch's commit, for the last batch. */
   lastLagMs: number | null;
+  /** The position of the last event applied (not merely passed): the read model changed there. */
+  lastApplied: Position | null;
   error: string | null;
 }
 
@@ -73,6 +75,7 @@ export class ProjectionRunner {
   private eventsApplied = 0;
   private batches = 0;
   private lastLagMs: number | null = null;
+  private lastApplied: Position | null = null;
   private error: string | null = null;
   private lastCacheNote = 0;
   private progressTimer: NodeJS.Timeout | undefined;
@@ -127,6 +130,7 @@ export class ProjectionRunner {
       eventsApplied: this.eventsApplied,
       batches: this.batches,
       lastLagMs: this.lastLagMs,
+      lastApplied: this.lastApplied,
       error: this.error,
     };
   }
@@ -345,6 +349,7 @@ export class ProjectionRunner {
       this.eventsApplied += events.length;
       this.batches += 1;
       this.lastLagMs = Date.now() - Date.parse(events[events.length - 1]!.occurredAt);
+      this.lastApplied = events[events.length - 1]!.position;
     }
     this.advanceProcessed(to);
   }

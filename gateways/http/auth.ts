@@ -4,7 +4,9 @@
  * JWKS, issuer and audience, and issues none.
  */
 import { SignJWT, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { createSecretKey } from 'node:crypto';
 import { HttpError } from './errors.js';
+import { Lru } from './lru.js';
 
 export interface Principal {
   userId: string;
@@ -39,17 +41,35 @@ function unauthenticated(error: unknown): HttpError {
   return new HttpError('UNAUTHENTICATED', 'the token is not valid');
 }
 
+/**
+ * Verified tokens are remembered (until they expire, at most 5 minutes): a client sends the same
+ * token with every request, and checking a signature costs more than the rest of a small read.
+ */
+function remembering(verify: (token: string) => Promise<{ principal: Principal; expiresAt: number }>): (token: string) => Promise<Principal> {
+  const verified = new Lru<string, Principal>(50_000);
+  return async (token) => {
+    const known = verified.get(token);
+    if (known) return known;
+    const { principal, expiresAt } = await verify(token);
+    verified.set(token, principal, Math.min(expiresAt - Date.now(), 5 * 60_000));
+    return principal;
+  };
+}
+
+const expiryOf = (payload: JWTPayload) => (payload.exp === undefined ? Number.POSITIVE_INFINITY : payload.exp * 1000);
+
 export function createDevAuthenticator(secret: Uint8Array): Authenticator {
+  const key = createSecretKey(secret);
   return {
     mode: 'dev',
-    async verify(token) {
+    verify: remembering(async (token) => {
       try {
-        const { payload } = await jwtVerify(token, secret, { issuer: DEV_ISSUER, audience: DEV_AUDIENCE, algorithms: ['HS256'] });
-        return principalOf(payload);
+        const { payload } = await jwtVerify(token, key, { issuer: DEV_ISSUER, audience: DEV_AUDIENCE, algorithms: ['HS256'] });
+        return { principal: principalOf(payload), expiresAt: expiryOf(payload) };
       } catch (error) {
         throw unauthenticated(error);
       }
-    },
+    }),
     async issue({ userId, displayName }) {
       return new SignJWT({ name: displayName })
         .setProtectedHeader({ alg: 'HS256' })
@@ -58,7 +78,7 @@ export function createDevAuthenticator(secret: Uint8Array): Authenticator {
         .setAudience(DEV_AUDIENCE)
         .setIssuedAt()
         .setExpirationTime(DEV_TOKEN_TTL)
-        .sign(secret);
+        .sign(key);
     },
   };
 }
@@ -67,14 +87,14 @@ export function createJwksAuthenticator(options: { jwksUrl: string; issuer: stri
   const keys = createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: 30_000, timeoutDuration: 5_000 });
   return {
     mode: 'jwks',
-    async verify(token) {
+    verify: remembering(async (token) => {
       try {
         const { payload } = await jwtVerify(token, keys, { issuer: options.issuer, audience: options.audience });
-        return principalOf(payload);
+        return { principal: principalOf(payload), expiresAt: expiryOf(payload) };
       } catch (error) {
         throw unauthenticated(error);
       }
-    },
+    }),
   };
 }
 

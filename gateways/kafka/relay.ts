@@ -116,6 +116,9 @@ interface Run {
   /** The last batch's send and checkpoint write: sends go one at a time, in order. */
   sends: Promise<void>;
   commits: Promise<void>;
+  /** Batches not yet acknowledged (on the wire or waiting for it). */
+  unsent: number;
+  /** Batches not yet checkpointed. */
   inFlight: number;
   failure: unknown;
 }
@@ -304,6 +307,7 @@ export class KafkaRelay {
       pendingBytes: 0,
       sends: Promise.resolve(),
       commits: Promise.resolve(),
+      unsent: 0,
       inFlight: 0,
       failure: undefined,
     };
@@ -354,6 +358,10 @@ export class KafkaRelay {
    * Queues the held events as a batch: sent after the batch before it was acknowledged, and
    * checkpointed after that and the previous checkpoint. Resolves when the batch before it has
    * been sent, so at most one batch waits behind the one on the wire.
+   *
+   * Batches are sent when full, and otherwise whenever nothing is on the wire: events that come
+   * in during a send go out together when it is acknowledged, so a steady trickle costs one
+   * round trip per acknowledgement, not one per event, and the batch size follows the load.
    */
   private dispatch(run: Run): Promise<void> {
     const batch = run.pending.splice(0);
@@ -361,7 +369,12 @@ export class KafkaRelay {
     const before = run.sends;
     if (batch.length === 0 || run.failure !== undefined) return settled(before);
     run.inFlight += 1;
-    const sent = before.then(() => this.send(run, batch));
+    run.unsent += 1;
+    const sent = before.then(async () => {
+      await this.send(run, batch);
+      run.unsent -= 1;
+      if (run.unsent === 0 && run.pending.length > 0 && run.failure === undefined && this.current === run) void this.dispatch(run);
+    });
     const committed = Promise.all([sent, run.commits]).then(() => this.commit(batch));
     run.sends = sent;
     run.commits = committed;
@@ -373,11 +386,11 @@ export class KafkaRelay {
     return settled(before);
   }
 
-  /** The subscription has delivered everything there is for now: send what is held at once. */
+  /** The subscription has delivered everything there is for now: send what is held, unless a send is under way (see dispatch). */
   private caughtUp(run: Run): void {
     if (this.current !== run || run.failure !== undefined) return;
     if (run.pending.length > 0) {
-      void this.dispatch(run);
+      if (run.unsent === 0) void this.dispatch(run);
     } else if (run.inFlight === 0) {
       // Connected, topics there, nothing to send: Kafka is as available as we can tell.
       this.kafkaUp();

@@ -1,6 +1,7 @@
 /** Search and catalog reads: GET /v1/search, /v1/tracks/:id, /v1/albums/:id, /v1/artists/:id. */
 import { Type } from '@sinclair/typebox';
-import { SEARCH_TYPES, getAlbum, getArtist, getTrack, search, type SearchType } from '../../../projections/sql/catalog.js';
+import { SEARCH_TYPES, getAlbum, getArtist, getTrack, search, type SearchResults as Found, type SearchType } from '../../../projections/sql/catalog.js';
+import { Lru } from '../lru.js';
 import { awaitAfter, type Api, type ApiDeps } from '../context.js';
 import { HttpError } from '../errors.js';
 import { After, IdParams, Position, responses } from '../schemas.js';
@@ -51,10 +52,22 @@ const SearchResults = Type.Object({
 });
 
 export async function catalogRoutes(app: Api, deps: ApiDeps): Promise<void> {
+  // Results are kept per version of the catalog read model: the catalog changes rarely
+  // and the same searches come back all day.
+  const results = new Lru<string, Found>(10_000);
+  const cachedSearch = async (q: string, types: SearchType[], limit: number): Promise<Found> => {
+    const key = JSON.stringify([await deps.projections.contentVersion('catalog'), q, types, limit]);
+    const known = results.get(key);
+    if (known) return known;
+    const found = await search(deps.sql, q, { types, limit });
+    results.set(key, found, 60_000);
+    return found;
+  };
+
   app.get('/v1/search', { schema: { querystring: SearchQuery, response: responses({ 200: SearchResults }) } }, async (request) => {
     await awaitAfter(deps, request.query.after, ['catalog']);
-    const types = request.query.type ? ([...new Set(request.query.type.split(','))] as SearchType[]) : [...SEARCH_TYPES];
-    const results = await search(deps.sql, request.query.q, { types, limit: request.query.limit ?? 20 });
+    const types = request.query.type ? ([...new Set(request.query.type.split(','))].sort() as SearchType[]) : [...SEARCH_TYPES];
+    const results = await cachedSearch(request.query.q, types, request.query.limit ?? 20);
     return {
       ...(types.includes('track') ? { tracks: results.tracks } : {}),
       ...(types.includes('album') ? { albums: results.albums } : {}),

@@ -8,12 +8,11 @@ import type { Decider } from '../../../domain/shared/decider.js';
 import { canRead } from '../../../domain/playlist/access.js';
 import { playlistDecider, type PlaylistCommand, type PlaylistState } from '../../../domain/playlist/decider.js';
 import { playlistStream, type PlaylistEvent } from '../../../domain/playlist/events.js';
-import { getPlaylist } from '../../../projections/sql/playlists.js';
-import { playlistItems, playlistMeta } from '../../../projections/sql/playlist-items.js';
+import { playlistView } from '../../../projections/sql/playlist-view.js';
 
 /** The read models a playlist answer comes from. */
 const READS = ['playlists', 'playlist-items'];
-import { describe as describePlaylist, rename } from '../../../domain/playlist/document.js';
+import { describe as describePlaylist, readMeta, rename } from '../../../domain/playlist/document.js';
 import { MAX_DESCRIPTION_LENGTH, checkName, checkText } from '../../../domain/shared/checks.js';
 import { uuidv7 } from '../../event-store/uuid.js';
 import { WRITE } from '../app.js';
@@ -87,13 +86,11 @@ export async function playlistRoutes(app: Api, deps: ApiDeps): Promise<void> {
     const userId = principal(request).userId;
     await awaitAfter(deps, request.query.after, READS);
     const position = await deps.projections.processed(READS);
-    const stored = await getPlaylist(deps.sql, request.params.id);
-    if (stored) {
+    const stored = await playlistView(deps.sql, request.params.id);
+    if (stored && !stored.deleted) {
       if (!canRead({ ...stored, collaborators: new Map(stored.collaborators.map((c) => [c.userId, c.role])) }, userId)) throw notFound(request.params.id);
-      const { id, ownerId, collaborators } = stored;
-      const [items, meta] = await Promise.all([playlistItems(deps.sql, id), playlistMeta(deps.sql, [id])]);
-      const { name, description } = { name: stored.name, description: stored.description, ...meta.get(id) };
-      return { id, ownerId, name, description, public: stored.public, collaborative: stored.collaborative, collaborators, items, ...(position ? { position } : {}) };
+      const { deleted: _deleted, ...playlist } = stored;
+      return { ...playlist, ...(position ? { position } : {}) };
     }
     // Not in the read model (yet): the stream decides.
     const state = await playlistState(deps.store, request.params.id);
@@ -124,8 +121,11 @@ export async function playlistRoutes(app: Api, deps: ApiDeps): Promise<void> {
     commandsDecider.decide([...commands, details], await playlistState(deps.store, id));
     let position = commands.length > 0 ? (await run(request, id, commands)).position : undefined;
     const edited = await deps.sync.edit(id, actorId, (doc) => {
-      if (name !== undefined) rename(doc, checkName(name, 'name'));
-      if (description !== undefined) describePlaylist(doc, checkText(description, 'description', MAX_DESCRIPTION_LENGTH));
+      const current = readMeta(doc);
+      const newName = name === undefined ? undefined : checkName(name, 'name');
+      const newDescription = description === undefined ? undefined : checkText(description, 'description', MAX_DESCRIPTION_LENGTH);
+      if (newName !== undefined && newName !== current.name) rename(doc, newName);
+      if (newDescription !== undefined && newDescription !== current.description) describePlaylist(doc, newDescription);
     });
     position = edited.position ?? position;
     return position ? { id, position } : { id };

@@ -6,6 +6,7 @@ import { PLAY_CONTEXT_TYPES, listensStream } from '../../../domain/listens/event
 import { WRITE } from '../app.js';
 import { commandMetadata, principal, type Api, type ApiDeps } from '../context.js';
 import { trackDuration } from '../facts.js';
+import { Lru } from '../lru.js';
 import { Id, IsoTime, Position, responses, NoQuery } from '../schemas.js';
 
 const PlayBody = Type.Object(
@@ -23,6 +24,16 @@ const PlayBody = Type.Object(
 const Accepted = Type.Object({ eventId: Type.String(), position: Position });
 
 export async function playRoutes(app: Api, deps: ApiDeps): Promise<void> {
+  // A track's length never changes (an album is released once): known lengths are kept.
+  const durations = new Lru<string, number>(100_000);
+  const durationOf = async (trackId: string) => {
+    const known = durations.get(trackId);
+    if (known !== undefined) return known;
+    const duration = await trackDuration(deps, trackId);
+    if (duration !== undefined) durations.set(trackId, duration);
+    return duration;
+  };
+
   app.post('/v1/me/plays', { config: WRITE, schema: { querystring: NoQuery, body: PlayBody, response: responses({ 202: Accepted }) } }, async (request, reply) => {
     const { userId } = principal(request);
     const body = request.body;
@@ -34,7 +45,7 @@ export async function playRoutes(app: Api, deps: ApiDeps): Promise<void> {
         type: 'RecordPlay',
         userId,
         trackId: body.trackId,
-        trackDurationMs: await trackDuration(deps, body.trackId),
+        trackDurationMs: await durationOf(body.trackId),
         msPlayed: body.msPlayed,
         ...(body.playedAt === undefined ? {} : { playedAt: body.playedAt }),
         ...(body.context === undefined ? {} : { context: body.context }),

@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { Lru } from './lru.js';
+
+describe('Lru', () => {
+  it('evicts the least recently used entry and expires entries after their time to live', () => {
+    let now = 0;
+    const lru = new Lru<string, number>(2, () => now);
+    lru.set('a', 1);
+    lru.set('b', 2);
+    expect(lru.get('a')).toBe(1);
+    lru.set('c', 3);
+    expect(lru.get('b')).toBeUndefined();
+    expect(lru.get('a')).toBe(1);
+    lru.set('d', 4, 10);
+    now = 10;
+    expect(lru.get('d')).toBeUndefined();
+  });
+});
