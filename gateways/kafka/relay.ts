@@ -147,7 +147,7 @@ export class KafkaRelay {
   private readonly retryMaxMs: number;
   private readonly lockRetryMs: number;
   private readonly compression: CompressionTypes | undefined;
-  private statusCache: { at: number; status: Promise<RelayStatus> } | undefined;
+  private statusCache: { at: number; checkpoint: Position | null; state: RelayState; status: Promise<RelayStatus> } | undefined;
 
   constructor(
     private readonly deps: KafkaRelayDeps,
@@ -200,12 +200,16 @@ export class KafkaRelay {
     };
   }
 
-  /** The snapshot plus the lag of the stored checkpoint behind the head (cached for a second). */
+  /**
+   * The snapshot plus the lag of the stored checkpoint behind the head. Kept for a second while
+   * this relay's checkpoint and state stay the same, so frequent probes cost one measurement.
+   */
   status(): Promise<RelayStatus> {
     const now = Date.now();
-    if (this.statusCache && now - this.statusCache.at < STATUS_CACHE_MS) return this.statusCache.status;
+    const cached = this.statusCache;
+    if (cached && now - cached.at < STATUS_CACHE_MS && cached.checkpoint === this.checkpoint && cached.state === this.state) return cached.status;
     const status = this.measureStatus();
-    this.statusCache = { at: now, status };
+    this.statusCache = { at: now, checkpoint: this.checkpoint, state: this.state, status };
     status.catch(() => (this.statusCache = undefined));
     return status;
   }

@@ -225,74 +225,105 @@ async function startOnce(options, cpFile, log) {
       `${format.status ?? format.signal}${javaHint(format.stdout)}:\n${tailLines(format.stdout, LOG_TAIL_LINES)}`);
   }
 
-  // 2. Start the broker, detached, its output appended straight to the log file.
-  const logFd = fs.openSync(logFile, 'a');
-  const child = spawn(java, [...jvm, 'kafka.Kafka', serverProperties], {
-    detached: true,
-    stdio: ['ignore', logFd, logFd],
-    cwd: workDir,
-  });
-  fs.closeSync(logFd);
-  let exit = null;
-  const exited = new Promise((resolve) => {
-    child.once('exit', (code, signal) => resolve((exit = { code, signal })));
-    child.once('error', (error) => resolve((exit = { error })));
-  });
-  if (child.pid === undefined) await exited;
-  if (exit?.error) {
-    cleanupDirs();
-    throw new Error(`Kafka: could not start \`${java}\`: ${exit.error.message}`);
-  }
-  child.unref();
-  const pid = child.pid;
-
+  // 2. Start the broker, detached, its output appended straight to the log file; 3. wait until
+  //    it serves clients. halt() and restart() below repeat these two steps on the same files.
   const watchParent = options.watchParent ?? true;
-  // persistent: meant to outlive the process that started it (`kafka.mjs start`).
-  const record = { pid, brokers, port, controllerPort, dataDir, workDir, logFile, pidFile, ownerPid: process.pid,
-    persistent: !watchParent, startedAt: new Date().toISOString() };
-  if (watchParent) record.watchdogPid = spawnWatchdog(record);
-  writeJson(pidFile, record);
-  log(`kafka: broker pid ${pid} starting on ${brokers} (log ${path.relative(process.cwd(), logFile)})`);
+  const launch = async () => {
+    const logFd = fs.openSync(logFile, 'a');
+    const child = spawn(java, [...jvm, 'kafka.Kafka', serverProperties], {
+      detached: true,
+      stdio: ['ignore', logFd, logFd],
+      cwd: workDir,
+    });
+    fs.closeSync(logFd);
+    const broker = { pid: undefined, exit: null, exited: undefined, record: undefined };
+    broker.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => resolve((broker.exit = { code, signal })));
+      child.once('error', (error) => resolve((broker.exit = { error })));
+    });
+    if (child.pid === undefined) await broker.exited;
+    if (broker.exit?.error) {
+      cleanupDirs();
+      throw new Error(`Kafka: could not start \`${java}\`: ${broker.exit.error.message}`);
+    }
+    child.unref();
+    broker.pid = child.pid;
 
-  // 3. Wait until the broker serves clients (see probeBroker).
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let lastError;
-  for (;;) {
-    if (exit) {
-      const text = readTail(logFile);
-      const errors = firstErrors(logFile);
-      cleanupAfterFailure(record, pidFile);
-      const err = new Error(`Kafka: the broker exited during startup with ${describeExit(exit)}${javaHint(text)}` +
-        `${errors ? `; first errors:\n${errors}\n` : ''}; last ${LOG_TAIL_LINES} lines of ${logFile}:\n${text}`);
-      err.addressInUse = /Address already in use|BindException/.test(errors + text);
-      throw err;
+    // persistent: meant to outlive the process that started it (`kafka.mjs start`).
+    const record = { pid: broker.pid, brokers, port, controllerPort, dataDir, workDir, logFile, pidFile, ownerPid: process.pid,
+      persistent: !watchParent, startedAt: new Date().toISOString() };
+    if (watchParent) record.watchdogPid = spawnWatchdog(record);
+    writeJson(pidFile, record);
+    broker.record = record;
+    log(`kafka: broker pid ${broker.pid} starting on ${brokers} (log ${path.relative(process.cwd(), logFile)})`);
+
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    let lastError;
+    for (;;) {
+      if (broker.exit) {
+        const text = readTail(logFile);
+        const errors = firstErrors(logFile);
+        cleanupAfterFailure(record, pidFile);
+        const err = new Error(`Kafka: the broker exited during startup with ${describeExit(broker.exit)}${javaHint(text)}` +
+          `${errors ? `; first errors:\n${errors}\n` : ''}; last ${LOG_TAIL_LINES} lines of ${logFile}:\n${text}`);
+        err.addressInUse = /Address already in use|BindException/.test(errors + text);
+        throw err;
+      }
+      try {
+        await probeBroker(HOST, port);
+        break;
+      } catch (err) {
+        lastError = err;
+      }
+      if (Date.now() > deadline) {
+        await terminate(broker.pid, () => broker.exit !== null);
+        cleanupAfterFailure(record, pidFile);
+        throw new Error(`Kafka: the broker on ${brokers} was not ready after ${READY_TIMEOUT_MS / 1000} s ` +
+          `(last probe error: ${lastError?.message}); last ${LOG_TAIL_LINES} lines of ${logFile}:\n${readTail(logFile)}`);
+      }
+      await Promise.race([sleep(250), broker.exited]);
     }
-    try {
-      await probeBroker(HOST, port);
-      break;
-    } catch (err) {
-      lastError = err;
+    return broker;
+  };
+
+  let broker = await launch();
+  /** Ends the broker process (SIGTERM, or SIGKILL with `kill`), keeping its data, ports and files. */
+  const haltBroker = async (kill = false) => {
+    const current = broker;
+    killWatchdog(current.record);
+    if (kill && current.exit === null) {
+      signal(current.pid, 'SIGKILL');
+      // The child is unref()ed: poll (as terminate() does) so that the event loop stays alive.
+      while (current.exit === null) await sleep(50);
     }
-    if (Date.now() > deadline) {
-      await terminate(pid, () => exit !== null);
-      cleanupAfterFailure(record, pidFile);
-      throw new Error(`Kafka: the broker on ${brokers} was not ready after ${READY_TIMEOUT_MS / 1000} s ` +
-        `(last probe error: ${lastError?.message}); last ${LOG_TAIL_LINES} lines of ${logFile}:\n${readTail(logFile)}`);
-    }
-    await Promise.race([sleep(250), exited]);
-  }
+    await terminate(current.pid, () => current.exit !== null);
+    await current.exited.catch(() => {});
+  };
 
   let stopping;
   const stop = () =>
     (stopping ??= (async () => {
-      killWatchdog(record);
-      await terminate(pid, () => exit !== null);
-      await exited.catch(() => {});
+      await haltBroker();
       cleanupDirs();
       fs.rmSync(pidFile, { force: true });
     })());
 
-  return { brokers, pid, port, controllerPort, dataDir, logFile, pidFile, stop };
+  const handle = {
+    brokers, pid: broker.pid, port, controllerPort, dataDir, logFile, pidFile, stop,
+    /** Stops the broker (a clean shutdown, or SIGKILL with { kill: true }) but keeps its data and ports for restart(). */
+    async halt({ kill = false } = {}) {
+      if (stopping) throw new Error('Kafka: halt() after stop()');
+      await haltBroker(kill);
+    },
+    /** Starts the broker again on the same ports and data (it is halted first if it runs) and waits until it is ready. */
+    async restart() {
+      if (stopping) throw new Error('Kafka: restart() after stop()');
+      await haltBroker();
+      broker = await launch();
+      handle.pid = broker.pid;
+    },
+  };
+  return handle;
 }
 
 /**
