@@ -1,5 +1,6 @@
 /**
- * Composition root: configuration -> storage -> projections -> HTTP. `npm start` runs this.
+ * Composition root: configuration -> storage -> projections -> sync -> Kafka relay (with
+ * KAFKA_BROKERS) -> HTTP. `npm start` runs this.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { allProjections } from '../projections/index.js';
 import { Projections } from '../projections/manager.js';
 import { importDemoCatalogIfEmpty } from './catalog/demo.js';
 import { createRedisPubSub } from '../gateways/redis/pubsub.js';
+import { relaySettings, startRelay, type RunningRelay } from './relay.js';
 import { startSync } from './sync.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openStorage } from './storage.js';
@@ -54,6 +56,17 @@ export async function startChorus(config: Config, logger: Logger): Promise<Runni
     await storage.close();
     throw error;
   });
+  let relay: RunningRelay | undefined;
+  if (config.kafkaBrokers?.length) {
+    try {
+      relay = startRelay({ config, store: storage.events, sql: storage.sql, logger, registry: metrics.registry });
+    } catch (error) {
+      await sync.close();
+      await projections.stop();
+      await storage.close();
+      throw error;
+    }
+  }
   const http = await buildHttpApp({
     logger,
     metrics,
@@ -62,6 +75,7 @@ export async function startChorus(config: Config, logger: Logger): Promise<Runni
       { name: 'sql', check: async () => void (await storage.sql.query('select 1')) },
       { name: 'cache', check: () => storage.cache.ping() },
       { name: 'projections', check: () => projectionsHealthy(projections) },
+      ...(relay ? [relay.readiness] : []),
     ],
     api: {
       store,
@@ -83,6 +97,7 @@ export async function startChorus(config: Config, logger: Logger): Promise<Runni
     await http.listen({ host: config.host, port: config.port });
   } catch (error) {
     await sync.close();
+    await relay?.stop();
     await projections.stop();
     await storage.close();
     throw error;
@@ -91,7 +106,7 @@ export async function startChorus(config: Config, logger: Logger): Promise<Runni
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   logger.info(
-    { url, node: config.nodeId, auth: config.auth.mode },
+    { url, node: config.nodeId, auth: config.auth.mode, kafka: relay ? relay.settings.brokers : 'off' },
     `Chorus listening on ${url} — ${storage.description}. ` +
       (embedded && !config.esdbUrl
         ? 'Embedded mode: set DATABASE_URL, ESDB_URL, REDIS_URL or KAFKA_BROKERS to use real servers.'
@@ -104,6 +119,7 @@ export async function startChorus(config: Config, logger: Logger): Promise<Runni
       closing ??= (async () => {
         await sync.close(); // stores what is queued, closes sockets (1001)
         await http.close(); // stops accepting, lets in-flight requests finish
+        await relay?.stop(); // publishes what it holds, stores its checkpoint
         await projections.stop();
         await storage.close();
       })();
@@ -144,6 +160,7 @@ async function main(): Promise<void> {
   let config: Config;
   try {
     config = loadConfig();
+    if (config.kafkaBrokers?.length) relaySettings(config);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`chorus: ${error.message}`);
