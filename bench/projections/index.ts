@@ -1,0 +1,80 @@
+/**
+ * The projections benchmark: a generated history of BENCH_EVENTS events (history.ts), rebuilt by
+ * every projection at once, and the append-to-visible lag at a steady rate. See README.md here.
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { ADMIN_URL, createTestDatabase } from '../../tests/support/postgres.js';
+import { deleteByPrefix } from '../../tests/support/redis.js';
+import { codeVersion } from '../lib/code-version.js';
+import { describeMachine } from '../lib/postgres-info.js';
+import { log, writeResults } from '../lib/results.js';
+import { spawnChild } from '../lib/rpc.js';
+import { readConfig } from './config.js';
+import { measureLag } from './lag.js';
+import { openNode } from './node.js';
+import type { Tasks } from './protocol.js';
+import { measureReads, measureRebuild } from './rebuild.js';
+import { processGroups } from './usage.js';
+import { buildReport, formatReport } from './report.js';
+
+const WORKER = new URL('./worker.ts', import.meta.url);
+/** The code under test: the projections, the store they read, the clients they write with. */
+const MEASURED_SOURCES = ['projections', 'gateways/event-store', 'gateways/sql', 'gateways/redis'];
+
+export async function run(): Promise<void> {
+  const startedAt = new Date();
+  const config = readConfig();
+  const machine = await describeMachine(ADMIN_URL);
+  const code = codeVersion(MEASURED_SOURCES);
+  if (machine.loadAverage[0]! > machine.cpuCount / 2) {
+    log(`warning: load average ${machine.loadAverage.join(' ')} on ${machine.cpuCount} CPUs; other work will add noise to every figure`);
+  }
+  const database = await createTestDatabase('bench_projections');
+  const redisKeyPrefix = `chorus-bench:projections:${randomBytes(5).toString('hex')}:`;
+  const history = await spawnChild<Tasks>(WORKER, ['history']);
+  try {
+    log(`history: generating and loading ${config.events} events`);
+    const loaded = await history.call('load', {
+      url: database.url,
+      events: config.events,
+      seed: config.seed,
+      days: config.days,
+      endMs: Date.now(),
+      writers: config.loadWriters,
+    });
+    log(`history: loaded in ${loaded.loadSeconds.toFixed(1)} s`);
+    const vacuumSeconds = await vacuumAnalyze(database.url);
+    const groups = processGroups(loaded.pid);
+    const node = await openNode(database.url, redisKeyPrefix);
+    try {
+      const head = await node.store.headPosition();
+      const reads = await measureReads(node.store, node.phases.projections, config.events, groups);
+      const rebuild = await measureRebuild(node, head, loaded.counts, groups);
+      const lag = await measureLag(node, history, config, groups);
+      const report = buildReport(config, machine, code, { load: { ...loaded, vacuumSeconds }, reads, rebuild, lag }, startedAt);
+      console.log(formatReport(report));
+      await writeResults('projections', report);
+    } finally {
+      await node.close();
+    }
+  } finally {
+    await history.stop();
+    await database.drop();
+    await deleteByPrefix(redisKeyPrefix);
+  }
+}
+
+/** As a store that has run for a while is: statistics fresh, hint bits set, nothing left for autovacuum. */
+async function vacuumAnalyze(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url, application_name: 'chorus-bench-vacuum' });
+  await client.connect();
+  try {
+    const started = performance.now();
+    await client.query('vacuum (analyze)');
+    return (performance.now() - started) / 1_000;
+  } finally {
+    await client.end();
+  }
+}

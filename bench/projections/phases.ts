@@ -1,0 +1,130 @@
+/**
+ * Where the projection runners spend their time, measured without touching production code: the
+ * benchmark wraps methods of the objects it created itself (the store's `readPage`, the SQL
+ * client's `transaction`, the cache's `commit`) and each projection's `apply`. Times are
+ * wall-clock sums; runners overlap one another (and a runner reads its next page while its last
+ * batch commits), so the sums exceed the elapsed time.
+ */
+import { performance } from 'node:perf_hooks';
+import type { PostgresEventStore } from '../../gateways/event-store/postgres/store.js';
+import type { Cache } from '../../gateways/redis/port.js';
+import type { SqlClient, SqlExecutor } from '../../gateways/sql/port.js';
+import type { CacheProjection, Projection, SqlProjection } from '../../projections/projection.js';
+
+export interface Totals {
+  calls: number;
+  events: number;
+  ms: number;
+}
+
+export interface PhaseReport {
+  /** readPage calls by the filter's event types. */
+  reads: Record<string, Totals>;
+  /** Per projection: `apply` (building the batch's statements or commands, and for SQL running them). */
+  apply: Record<string, Totals>;
+  /** Per projection: the whole batch transaction (SQL: BEGIN, apply, checkpoint, COMMIT) or cache commit (queue, WATCH, GET, apply, MULTI/EXEC). */
+  write: Record<string, Totals>;
+  /** Per cache projection: from asking to commit until its writes are queued (the shared guarded connection, WATCH, GET). */
+  cacheWait: Record<string, Totals>;
+}
+
+export interface Phases {
+  /** The projections with `apply` timed (same names, versions and handles). */
+  projections: Projection[];
+  /** What was measured since the last take. */
+  take(): PhaseReport;
+}
+
+/** Commit or transaction of no projection's batch: registry work and progress-only checkpoints. */
+export const OTHER = '(registry, progress-only checkpoints)';
+const GUARD_KEY = /^chorus:rm:(.+):g\d+:checkpoint$/;
+
+export function instrument(store: PostgresEventStore, sql: SqlClient, cache: Cache, projections: readonly Projection[]): Phases {
+  let report = empty();
+  const add = (group: keyof PhaseReport, key: string, ms: number, events = 0) => {
+    const totals = (report[group][key] ??= { calls: 0, events: 0, ms: 0 });
+    totals.calls += 1;
+    totals.events += events;
+    totals.ms += ms;
+  };
+
+  const readPage = store.readPage.bind(store);
+  store.readPage = async (after, limit, filter) => {
+    const started = performance.now();
+    const page = await readPage(after, limit, filter);
+    add('reads', filter?.eventTypes?.join(',') ?? 'all', performance.now() - started, page.events.length);
+    return page;
+  };
+
+  // A transaction learns whose batch it carried when that projection's apply runs inside it.
+  const owners = new WeakMap<SqlExecutor, { name?: string }>();
+  const transaction = sql.transaction.bind(sql);
+  sql.transaction = async <T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> => {
+    const owner: { name?: string } = {};
+    const started = performance.now();
+    try {
+      return await transaction((tx) => {
+        const tagged: SqlExecutor = { query: tx.query, exec: tx.exec };
+        owners.set(tagged, owner);
+        return work(tagged);
+      });
+    } finally {
+      add('write', owner.name ?? OTHER, performance.now() - started);
+    }
+  };
+
+  const commit = cache.commit.bind(cache);
+  cache.commit = async (guard, writes) => {
+    const name = GUARD_KEY.exec(guard.key)?.[1] ?? OTHER;
+    const started = performance.now();
+    let writing = Number.NaN;
+    try {
+      return await commit(guard, (writer) => {
+        writing = performance.now();
+        writes(writer);
+      });
+    } finally {
+      add('write', name, performance.now() - started);
+      if (!Number.isNaN(writing)) add('cacheWait', name, writing - started);
+    }
+  };
+
+  const timed = (projection: Projection): Projection => {
+    const { name } = projection;
+    if (projection.kind === 'sql') {
+      const sqlProjection: SqlProjection = {
+        ...projection,
+        async apply(tx, events, tables) {
+          const owner = owners.get(tx);
+          if (owner) owner.name = name;
+          const started = performance.now();
+          await projection.apply(tx, events, tables);
+          add('apply', name, performance.now() - started, events.length);
+        },
+      };
+      return sqlProjection;
+    }
+    const cacheProjection: CacheProjection = {
+      ...projection,
+      apply(writer, events, key) {
+        const started = performance.now();
+        projection.apply(writer, events, key);
+        add('apply', name, performance.now() - started, events.length);
+      },
+    };
+    return cacheProjection;
+  };
+
+  return {
+    projections: projections.map(timed),
+    take() {
+      const taken = report;
+      report = empty();
+      return taken;
+    },
+  };
+}
+
+function empty(): PhaseReport {
+  return { reads: {}, apply: {}, write: {}, cacheWait: {} };
+}
