@@ -32,7 +32,22 @@ export interface SyncDeps {
   now?: () => Date;
 }
 
-const FANOUT_CHANNEL = 'chorus:sync:';
+/**
+ * Fan-out messages: the sending node's id (36 bytes), the time it sent the update (float64, ms
+ * since 1970), the Yjs update. The channel name carries the format's version: nodes of another
+ * version do not read these, and still get the updates through the stored events.
+ */
+const FANOUT_CHANNEL = 'chorus:sync2:';
+const NODE_ID_BYTES = 36;
+const HEADER_BYTES = NODE_ID_BYTES + 8;
+
+function encodeFanout(nodeId: string, update: Uint8Array, sentAt: number): Buffer {
+  const message = Buffer.allocUnsafe(HEADER_BYTES + update.length);
+  message.write(nodeId, 0, NODE_ID_BYTES, 'latin1');
+  message.writeDoubleBE(sentAt, NODE_ID_BYTES);
+  message.set(update, HEADER_BYTES);
+  return message;
+}
 const ACCESS_EVENTS = ['CollaboratorAdded', 'CollaboratorRoleChanged', 'CollaboratorRemoved', 'PlaylistVisibilityChanged', 'PlaylistDeleted'];
 
 export interface RunningSync {
@@ -47,9 +62,10 @@ export async function startSync(deps: SyncDeps): Promise<RunningSync> {
   const server = new SyncServer(hooks, deps.logger.child({ component: 'sync' }), { limits: deps.limits, registry: deps.registry });
 
   await deps.pubsub?.subscribe(FANOUT_CHANNEL, (channel, payload) => {
-    const sender = payload.subarray(0, 36).toString();
-    if (sender === nodeId) return;
-    server.applyStored(channel.slice(FANOUT_CHANNEL.length), new Uint8Array(payload.subarray(36)), 'fanout');
+    if (payload.length < HEADER_BYTES) return;
+    if (payload.toString('latin1', 0, NODE_ID_BYTES) === nodeId) return;
+    const sentAt = payload.readDoubleBE(NODE_ID_BYTES);
+    server.applyStored(channel.slice(FANOUT_CHANNEL.length), new Uint8Array(payload.subarray(HEADER_BYTES)), 'fanout', sentAt);
   });
 
   // Stored edits of other nodes (what Redis may have dropped), and access changes.
@@ -61,7 +77,7 @@ export async function startSync(deps: SyncDeps): Promise<RunningSync> {
     for await (const event of subscription) {
       const playlistId = String(event.data.playlistId);
       if (event.type === 'PlaylistEdited') {
-        server.applyStored(playlistId, Buffer.from(String(event.data.update), 'base64'), 'store');
+        server.applyStored(playlistId, Buffer.from(String(event.data.update), 'base64'), 'store', Date.parse(event.occurredAt));
         continue;
       }
       // The read model the access hook reads must have seen this event first.
@@ -121,7 +137,7 @@ function createHooks(deps: SyncDeps, now: () => Date, nodeId: string): SyncHooks
     compact: (playlistId) => compactDocument(deps.store, playlistId, now()),
 
     publish: deps.pubsub
-      ? (playlistId, update) => deps.pubsub!.publish(FANOUT_CHANNEL + playlistId, Buffer.concat([Buffer.from(nodeId), Buffer.from(update)]))
+      ? (playlistId, update) => deps.pubsub!.publish(FANOUT_CHANNEL + playlistId, encodeFanout(nodeId, update, Date.now()))
       : undefined,
   };
 }

@@ -164,7 +164,12 @@ export class SyncServer {
   }
 
   /** A stored update of another node or read back from the store: applied if the room is loaded. */
-  applyStored(playlistId: string, update: Uint8Array, from: 'store' | 'fanout'): void {
+  /**
+   * An update made on another node, from the Redis fan-out or from the stored events; `sentAt`
+   * (ms since 1970 on the node that made it) feeds the fan-out latency histogram.
+   */
+  applyStored(playlistId: string, update: Uint8Array, from: 'store' | 'fanout', sentAt?: number): void {
+    if (sentAt !== undefined) this.metrics.fanoutSeconds.observe({ path: from }, Math.max(0, Date.now() - sentAt) / 1_000);
     const room = this.rooms.get(playlistId);
     if (!room) {
       // Loading: the load may have read the stream before this update was stored.
@@ -317,6 +322,13 @@ function createMetrics(registry: Registry | undefined, server: SyncServer) {
       name: 'chorus_sync_store_seconds',
       help: 'Time to store a batch of edits',
       buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1],
+      registers,
+    }),
+    fanoutSeconds: new Histogram({
+      name: 'chorus_sync_fanout_seconds',
+      help: 'From an update made on another node to its arrival here, by path (fanout: Redis pub/sub; store: the stored events). Across machines it includes their clock difference.',
+      labelNames: ['path'] as const,
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2],
       registers,
     }),
     connections: new Gauge({ name: 'chorus_sync_connections', help: 'Open WebSocket connections', registers, collect() { this.set(server.connectionCount); } }),

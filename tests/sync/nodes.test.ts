@@ -172,6 +172,12 @@ describe('two nodes, one database, one Redis', () => {
     const a2 = await open(n1, bob, playlistId, 'b@n1');
     const sameNode = await measure(a, a2, 30, 5_000);
     console.log(`[nodes] same-node latency: ${summary(sameNode)}`);
+
+    // The receiving node's fan-out histogram counted the updates, by path.
+    const metrics = await (await fetch(`${n2.url}/metrics`)).text();
+    const count = (path: string) => Number(new RegExp(`^chorus_sync_fanout_seconds_count\\{path="${path}"\\} (\\d+)`, 'm').exec(metrics)?.[1] ?? 0);
+    expect(count('fanout')).toBeGreaterThanOrEqual(66);
+    expect(count('store')).toBeGreaterThanOrEqual(66);
   });
 });
 
