@@ -23,8 +23,16 @@ export interface RunnerDeps {
   sql: SqlClient;
   cache: Cache;
   logger: Logger;
-  /** Events per batch (default 500). */
+  /** Events at which a batch is committed (default 500). */
   batchSize?: number;
+  /**
+   * The most events a batch may gather while the previous batch is still committing (default
+   * 5,000 with the default batchSize, else batchSize). While catching up, commits are what limits:
+   * the events that arrive during one go together into the next, so the fixed costs of a commit
+   * (round trips, fsync, the checkpoint) are paid per thousands of events, not per 500. At the
+   * head, batches stay as small as what arrives.
+   */
+  maxBatchSize?: number;
 }
 
 export type RunnerState = 'starting' | 'waiting-for-lock' | 'running' | 'failed' | 'stopped';
@@ -60,6 +68,8 @@ const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5_000;
 const CACHE_STATUS_EVERY_MS = 1_000;
 const PROGRESS_PERSIST_MS = 250;
+const DEFAULT_BATCH_SIZE = 500;
+const DEFAULT_MAX_BATCH_SIZE = 5_000;
 
 export class ProjectionRunner {
   private state: RunnerState = 'starting';
@@ -84,6 +94,7 @@ export class ProjectionRunner {
   /** Counts runs (lock acquisitions); work queued by an earlier run is ignored. */
   private epoch = 0;
   private readonly batchSize: number;
+  private readonly maxBatchSize: number;
   private readonly tables: Record<string, string>;
   private readonly keyPrefix: string;
   private readonly guardKey: string;
@@ -96,7 +107,8 @@ export class ProjectionRunner {
     readonly projection: Projection,
     readonly generation: number,
   ) {
-    this.batchSize = deps.batchSize ?? 500;
+    this.batchSize = deps.batchSize ?? DEFAULT_BATCH_SIZE;
+    this.maxBatchSize = Math.max(deps.maxBatchSize ?? (deps.batchSize === undefined ? DEFAULT_MAX_BATCH_SIZE : this.batchSize), this.batchSize);
     this.tables =
       projection.kind === 'sql'
         ? Object.fromEntries(Object.keys(projection.tables).map((logical) => [logical, physicalTable(logical, generation)]))
@@ -215,16 +227,29 @@ export class ProjectionRunner {
     });
     if (signal.aborted) await subscription.close();
     try {
-      // Pipelined: while one batch commits, the subscription reads the next page (at most one
-      // batch in flight, so memory stays bounded).
-      let inflight: Promise<void> = Promise.resolve();
+      // Pipelined: while one batch commits, the subscription reads on and the next batch gathers
+      // (up to maxBatchSize events, so memory stays bounded); it is committed as soon as the
+      // previous commit is done.
+      let inflight: Promise<void> | undefined;
+      const flush = (): void => {
+        const run = this.enqueueFlush(epoch);
+        inflight = run;
+        // A failure stays in `inflight` (and in this.failure) for the loop to throw.
+        run.then(
+          () => {
+            if (inflight !== run) return;
+            inflight = undefined;
+            if (this.pending.length >= this.batchSize) flush();
+          },
+          () => undefined,
+        );
+      };
       for await (const event of subscription) {
         this.pending.push(event);
-        if (this.pending.length >= this.batchSize) {
-          await inflight;
-          inflight = this.enqueueFlush(epoch);
-          inflight.catch(() => undefined);
-        }
+        if (this.pending.length < this.batchSize) continue;
+        if (this.failure !== undefined) throw this.failure;
+        if (inflight === undefined) flush();
+        else if (this.pending.length >= this.maxBatchSize) await inflight;
       }
       await inflight;
       if (this.failure !== undefined) throw this.failure;
