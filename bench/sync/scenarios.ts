@@ -1,0 +1,244 @@
+/**
+ * The four measurements, each a function of the running processes: memory per idle connection,
+ * edit-to-other-clients latency (one server), the same across two Chorus nodes, and a large
+ * playlist's first sync from the store.
+ */
+import pg from 'pg';
+import { playlistStream } from '../../domain/playlist/events.js';
+import type { Child } from '../lib/rpc.js';
+import { coresUsed, sampleCpu, type ProcessGroups } from '../lib/process-cpu.js';
+import { log } from '../lib/results.js';
+import { median } from '../lib/stats.js';
+import { formatRate } from '../lib/table.js';
+import { sleep } from '../lib/timing.js';
+import type { Config } from './config.js';
+import type { ConnectResult, Latencies, LoadTasks, Memory, PlaylistSpec, RunResult, SyncState, SyncTimings } from './protocol.js';
+import type { Fixture } from './setup.js';
+
+/** A server under test as the scenarios see it. */
+export interface Server {
+  name: string;
+  pid: number;
+  /** ws://HOST:PORT/v1/sync/playlists (the stock server takes any path as the room name). */
+  syncUrl: string;
+  memory(): Promise<Memory>;
+  /** Chorus only: its sync metrics. */
+  syncState?: () => Promise<SyncState>;
+}
+
+export interface Context {
+  config: Config;
+  fixture: Fixture;
+  load: Child<LoadTasks>;
+  loadPid: number;
+  /** The benchmark database's name and an admin connection string (for its backends' pids). */
+  database: { name: string; adminUrl: string; url: string };
+  /** CPU groups of the server processes (added as they start). */
+  serverPids: Record<string, number>;
+}
+
+export interface IdleResult {
+  server: string;
+  opened: ConnectResult;
+  baseline: Memory;
+  loaded: Memory;
+  /** (loaded - baseline) / connections, bytes. */
+  perConnection: Memory;
+}
+
+/** Opens `config.idleConnections` idle connections spread over the playlists; memory before and after. */
+export async function idleMemory(ctx: Context, server: Server): Promise<IdleResult> {
+  const { config, fixture, load } = ctx;
+  const owner = fixture.members(0)[0]!;
+  // Warm the server's code paths (upgrade, auth, a room) so that the baseline is not a cold process.
+  await load.call('openIdle', { url: server.syncUrl, connections: Array.from({ length: 20 }, () => ({ room: fixture.warmUp, token: owner.token })), concurrency: 20 });
+  await load.call('closeIdle', {});
+  await sleep(1_000);
+  const baseline = await server.memory();
+  const connections = Array.from({ length: config.idleConnections }, (_, k) => {
+    const p = k % fixture.playlists.length;
+    const members = fixture.members(p);
+    return { room: fixture.playlists[p]!, token: members[Math.floor(k / fixture.playlists.length) % members.length]!.token };
+  });
+  log(`${server.name}: opening ${formatRate(connections.length)} idle connections`);
+  const opened = await load.call('openIdle', { url: server.syncUrl, connections, concurrency: 64 });
+  if (opened.failed > 0) log(`${server.name}: ${opened.failed} idle connections failed: ${opened.failures.join('; ')}`);
+  await sleep(2_000);
+  const loaded = await server.memory();
+  await load.call('closeIdle', {});
+  const n = Math.max(1, opened.connections);
+  const per = (key: keyof Memory) => (loaded[key] - baseline[key]) / n;
+  log(`${server.name}: ${formatRate(per('rss'))} B RSS, ${formatRate(per('heapUsed'))} B heap per idle connection`);
+  return {
+    server: server.name,
+    opened,
+    baseline,
+    loaded,
+    perConnection: { rss: per('rss'), heapUsed: per('heapUsed'), heapTotal: per('heapTotal'), external: per('external'), arrayBuffers: per('arrayBuffers') },
+  };
+}
+
+export interface EditingResult {
+  label: string;
+  playlists: number;
+  clientsPerPlaylist: number;
+  connect: ConnectResult;
+  warmUp: RunResult;
+  run: RunResult;
+  latencies: Latencies;
+  /** Cores each process kept busy during the measured run. */
+  cores: Record<string, number>;
+  /** Chorus only: stores of edit batches during the measured run: how many, mean ms, edits per store. */
+  stores?: { count: number; meanMs: number; editsPerStore: number }[];
+}
+
+/**
+ * Every client of `playlists` playlists edits at `config.editRate`/s; `nodeOf(j)` picks the server
+ * of client j of each playlist. Warm-up, then the measured run, then the stragglers (up to 5 s).
+ */
+export async function editing(ctx: Context, label: string, playlists: number, servers: Server[], nodeOf: (client: number) => Server): Promise<EditingResult> {
+  const { config, fixture, load } = ctx;
+  const specs: PlaylistSpec[] = fixture.playlists.slice(0, playlists).map((room, p) => ({
+    room,
+    clients: fixture.members(p).map((member, j) => ({ url: nodeOf(j).syncUrl, token: member.token, userId: member.userId, node: nodeOf(j).name })),
+  }));
+  log(`${label}: connecting ${formatRate(playlists * config.clients)} clients`);
+  const connect = await load.call('openEditors', { playlists: specs, concurrency: 32 });
+  if (connect.failed > 0) throw new Error(`${label}: ${connect.failed} clients could not connect: ${connect.failures.join('; ')}`);
+  try {
+    log(`${label}: warm-up ${config.warmupSeconds} s, then ${config.seconds} s at ${formatRate(config.editRate * playlists * config.clients)} edits/s`);
+    const warmUp = await load.call('runEdits', { rate: config.editRate, seconds: config.warmupSeconds, measured: false });
+    const groups = await cpuGroups(ctx);
+    const statesBefore = await Promise.all(servers.map((s) => s.syncState?.()));
+    const before = sampleCpu(groups);
+    const run = await load.call('runEdits', { rate: config.editRate, seconds: config.seconds, measured: true });
+    const cores = coresUsed(before, sampleCpu(groups));
+    const statesAfter = await Promise.all(servers.map((s) => s.syncState?.()));
+    const latencies = await load.call('latencies', { timeoutMs: 5_000 });
+    log(`${label}: p50 ${latencies.all.p50.toFixed(1)} ms, p99 ${latencies.all.p99.toFixed(1)} ms, delivered ${latencies.delivered}/${latencies.expected}`);
+    const stores = servers.flatMap((_, i) => {
+      const [a, b] = [statesBefore[i], statesAfter[i]];
+      if (!a || !b) return [];
+      const count = b.stores - a.stores;
+      return [{ count, meanMs: ((b.storeSeconds - a.storeSeconds) / count) * 1_000, editsPerStore: (b.editsStored - a.editsStored) / count }];
+    });
+    return { label, playlists, clientsPerPlaylist: config.clients, connect, warmUp, run, latencies, cores, ...(stores.length > 0 ? { stores } : {}) };
+  } finally {
+    await load.call('closeEditors', {});
+  }
+}
+
+export interface LargeLoad {
+  entries: number;
+  fill: { seconds: number; edits: number };
+  /** The playlist's stream after the fill: events by type and their JSON bytes. */
+  stream: Array<{ type: string; events: number; bytes: number }>;
+  /** Fresh client, room not in memory (loaded from the store on connect): each repetition. */
+  cold: SyncTimings[];
+  /** The sync server's own Room#load time for each cold repetition (ms). */
+  serverLoadMs: number[];
+  /** Fresh client, room already in memory (another client connected). */
+  warm: SyncTimings[];
+  summary: { coldSyncedP50: number; coldSyncedMax: number; serverLoadP50: number; serverLoadMax: number; warmSyncedP50: number };
+}
+
+/** Fills the large playlist through `writer`, then times fresh clients' first sync on `reader`, a node that did not have it in memory. */
+export async function largePlaylist(ctx: Context, writer: Server, reader: Server & { takeLoadTimes(): Promise<number[]> }): Promise<LargeLoad> {
+  const { config, fixture, load } = ctx;
+  const token = fixture.members(0)[0]!.token;
+  log(`large playlist: filling ${formatRate(config.entries)} entries, ${config.fillBatch} per edit, through ${writer.name}`);
+  const fill = await load.call('fill', { url: writer.syncUrl, room: fixture.large, tokens: fillers(fixture), entries: config.entries, batch: config.fillBatch, window: FILL_WINDOW });
+  const stream = await streamStats(ctx.database.url, playlistStream(fixture.large));
+  await reader.takeLoadTimes();
+  const cold: SyncTimings[] = [];
+  const serverLoadMs: number[] = [];
+  for (let rep = 0; rep < config.loadReps; rep += 1) {
+    await unloaded(reader);
+    cold.push(await load.call('syncOnce', { url: reader.syncUrl, room: fixture.large, token, keep: false }));
+    serverLoadMs.push(...(await reader.takeLoadTimes()));
+  }
+  const warm: SyncTimings[] = [];
+  await load.call('syncOnce', { url: reader.syncUrl, room: fixture.large, token, keep: true });
+  for (let rep = 0; rep < config.loadReps; rep += 1) warm.push(await load.call('syncOnce', { url: reader.syncUrl, room: fixture.large, token, keep: false }));
+  await load.call('closeKept', {});
+  const coldSynced = cold.map((t) => t.syncedMs);
+  log(`large playlist: cold connect-to-synced p50 ${median(coldSynced).toFixed(1)} ms, server load p50 ${median(serverLoadMs).toFixed(1)} ms`);
+  for (const t of [...cold, ...warm]) {
+    if (t.entries !== config.entries) throw new Error(`large playlist: a client synced ${t.entries} entries, not ${config.entries}`);
+  }
+  return {
+    entries: config.entries,
+    fill,
+    stream,
+    cold,
+    serverLoadMs,
+    warm,
+    summary: {
+      coldSyncedP50: median(coldSynced),
+      coldSyncedMax: Math.max(...coldSynced),
+      serverLoadP50: median(serverLoadMs),
+      serverLoadMax: Math.max(...serverLoadMs),
+      warmSyncedP50: median(warm.map((t) => t.syncedMs)),
+    },
+  };
+}
+
+/** The same large document on the stock server (in its memory: it has no store), synced by fresh clients. */
+export async function largeOnStock(ctx: Context, stock: Server): Promise<{ fill: { seconds: number; edits: number }; warm: SyncTimings[]; warmSyncedP50: number }> {
+  const { config, fixture, load } = ctx;
+  const token = fixture.members(0)[0]!.token;
+  log(`large playlist on ${stock.name}: filling ${formatRate(config.entries)} entries`);
+  const fill = await load.call('fill', { url: stock.syncUrl, room: fixture.large, tokens: fillers(fixture), entries: config.entries, batch: config.fillBatch, window: FILL_WINDOW });
+  const warm: SyncTimings[] = [];
+  for (let rep = 0; rep < config.loadReps; rep += 1) warm.push(await load.call('syncOnce', { url: stock.syncUrl, room: fixture.large, token, keep: false }));
+  return { fill, warm, warmSyncedP50: median(warm.map((t) => t.syncedMs)) };
+}
+
+/** Edits of the fill not yet seen by another client, at most. */
+const FILL_WINDOW = 8;
+
+/** The owner and an editor of the large playlist. */
+const fillers = (fixture: Fixture) => fixture.members(0).slice(0, 2).map((m) => m.token);
+
+async function unloaded(server: Server): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while ((await server.syncState!()).rooms > 0) {
+    if (Date.now() > deadline) throw new Error(`${server.name} kept its documents loaded for 15 s`);
+    await sleep(50);
+  }
+}
+
+async function streamStats(url: string, stream: string): Promise<LargeLoad['stream']> {
+  const client = new pg.Client({ connectionString: url, application_name: 'chorus-bench-sync' });
+  await client.connect();
+  try {
+    const rows = await client.query<{ type: string; events: string; bytes: string }>(
+      'select event_type as type, count(*) as events, sum(length(data::text)) as bytes from es_events where stream_name = $1 group by 1 order by 1',
+      [stream],
+    );
+    return rows.rows.map((r) => ({ type: r.type, events: Number(r.events), bytes: Number(r.bytes) }));
+  } finally {
+    await client.end();
+  }
+}
+
+/** The processes whose CPU is reported: servers, load, this process, this database's Postgres backends, the rest of Postgres, Redis. */
+async function cpuGroups(ctx: Context): Promise<ProcessGroups> {
+  const client = new pg.Client({ connectionString: ctx.database.adminUrl, application_name: 'chorus-bench-sync-cpu' });
+  await client.connect();
+  let backends: Set<number>;
+  try {
+    const rows = await client.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [ctx.database.name]);
+    backends = new Set(rows.rows.map((r) => r.pid));
+  } finally {
+    await client.end();
+  }
+  const groups: ProcessGroups = {};
+  for (const [name, pid] of Object.entries(ctx.serverPids)) groups[name] = (p) => p.pid === pid;
+  groups.load = (p) => p.pid === ctx.loadPid;
+  groups.orchestrator = (p) => p.pid === process.pid;
+  groups['pg backends'] = (p) => backends.has(p.pid);
+  groups['pg other'] = (p) => p.command === 'postgres' && !backends.has(p.pid);
+  groups.redis = (p) => p.command.startsWith('redis-server');
+  return groups;
+}
