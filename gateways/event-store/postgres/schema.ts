@@ -9,7 +9,8 @@
 import type { SqlClient } from '../../sql/port.js';
 
 export const NOTIFY_CHANNEL = 'chorus_events';
-const SCHEMA_VERSION = 4;
+// 5: the append functions always run generic plans (see es_append_locked).
+const SCHEMA_VERSION = 5;
 const SCHEMA_LOCK = 'chorus:event-store:schema';
 
 const DDL = /* sql */ `
@@ -62,9 +63,14 @@ end $$;
 --   ok | duplicate      : revision = stream revision after the batch, tx/seq = its last event
 --   wrong_expected      : revision = actual revision (-1: no stream)
 --   deleted | id_conflict
+-- Its statements run with generic plans: left to choose, Postgres plans the id pre-check anew on
+-- every call (a custom plan), which costs several times what the whole append does otherwise.
+-- Every statement looks rows up by an index whatever the values, so one plan serves them all.
 create or replace function es_append_locked(p_stream text, p_expected text, p_events jsonb)
 returns table (status text, revision bigint, tx xid8, seq bigint)
-language plpgsql as $fn$
+language plpgsql
+set plan_cache_mode = force_generic_plan
+as $fn$
 declare
   v_count int := jsonb_array_length(p_events);
   v_current bigint;
@@ -123,7 +129,9 @@ $fn$;
 -- (With a row lock instead, a waiter can take its id before the holder does, and sort before it.)
 create or replace function es_append(p_stream text, p_expected text, p_events jsonb)
 returns table (status text, revision bigint, tx xid8, seq bigint)
-language plpgsql as $fn$
+language plpgsql
+set plan_cache_mode = force_generic_plan
+as $fn$
 begin
   perform pg_advisory_xact_lock(hashtextextended(p_stream, 0));
   return query select * from es_append_locked(p_stream, p_expected, p_events);
@@ -136,7 +144,9 @@ $fn$;
 -- does not fail the others). Returns a row per append, by its index.
 create or replace function es_append_many(p_appends jsonb)
 returns table (idx int, status text, revision bigint, tx xid8, seq bigint)
-language plpgsql as $fn$
+language plpgsql
+set plan_cache_mode = force_generic_plan
+as $fn$
 declare
   v_key bigint;
   v_append record;
