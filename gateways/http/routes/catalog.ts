@@ -1,9 +1,9 @@
 /** Search and catalog reads: GET /v1/search, /v1/tracks/:id, /v1/albums/:id, /v1/artists/:id. */
 import { Type } from '@sinclair/typebox';
-import { SEARCH_TYPES, getAlbum, getArtist, getTrack, search, type SearchResults as Found, type SearchType } from '../../../projections/sql/catalog.js';
-import { Lru } from '../lru.js';
+import { SEARCH_TYPES, getAlbum, getArtist, getTrack, search, type SearchType } from '../../../projections/sql/catalog.js';
 import { awaitAfter, type Api, type ApiDeps } from '../context.js';
 import { HttpError } from '../errors.js';
+import { JSON_TYPE, ReadCache } from '../read-cache.js';
 import { After, IdParams, Position, responses } from '../schemas.js';
 
 const Audio = Type.Object({ uri: Type.String(), mimeType: Type.String(), bytes: Type.Optional(Type.Integer()) });
@@ -52,27 +52,25 @@ const SearchResults = Type.Object({
 });
 
 export async function catalogRoutes(app: Api, deps: ApiDeps): Promise<void> {
-  // Results are kept per version of the catalog read model: the catalog changes rarely
-  // and the same searches come back all day.
-  const results = new Lru<string, Found>(10_000);
-  const cachedSearch = async (q: string, types: SearchType[], limit: number): Promise<Found> => {
-    const key = JSON.stringify([await deps.projections.contentVersion('catalog'), q, types, limit]);
-    const known = results.get(key);
-    if (known) return known;
-    const found = await search(deps.sql, q, { types, limit });
-    results.set(key, found, 60_000);
-    return found;
-  };
+  // Answers are kept per content version of the catalog read model, serialised (by the route's
+  // response schema) once: the catalog changes rarely and the same searches come back all day.
+  const answers = new ReadCache<string>(deps, ['catalog'], 10_000);
 
-  app.get('/v1/search', { schema: { querystring: SearchQuery, response: responses({ 200: SearchResults }) } }, async (request) => {
+  app.get('/v1/search', { schema: { querystring: SearchQuery, response: responses({ 200: SearchResults }) } }, async (request, reply) => {
     await awaitAfter(deps, request.query.after, ['catalog']);
     const types = request.query.type ? ([...new Set(request.query.type.split(','))].sort() as SearchType[]) : [...SEARCH_TYPES];
-    const results = await cachedSearch(request.query.q, types, request.query.limit ?? 20);
-    return {
-      ...(types.includes('track') ? { tracks: results.tracks } : {}),
-      ...(types.includes('album') ? { albums: results.albums } : {}),
-      ...(types.includes('artist') ? { artists: results.artists } : {}),
-    };
+    const limit = request.query.limit ?? 20;
+    const body = await answers.get(JSON.stringify([request.query.q, types, limit]), async () => {
+      const results = await search(deps.sql, request.query.q, { types, limit });
+      return String(
+        reply.serialize({
+          ...(types.includes('track') ? { tracks: results.tracks } : {}),
+          ...(types.includes('album') ? { albums: results.albums } : {}),
+          ...(types.includes('artist') ? { artists: results.artists } : {}),
+        }),
+      );
+    });
+    return reply.type(JSON_TYPE).send(body);
   });
 
   app.get('/v1/tracks/:id', { schema: { params: IdParams, querystring: After, response: responses({ 200: Track }) } }, async (request) => {

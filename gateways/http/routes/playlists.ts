@@ -8,7 +8,7 @@ import type { Decider } from '../../../domain/shared/decider.js';
 import { canRead } from '../../../domain/playlist/access.js';
 import { playlistDecider, type PlaylistCommand, type PlaylistState } from '../../../domain/playlist/decider.js';
 import { playlistStream, type PlaylistEvent } from '../../../domain/playlist/events.js';
-import { playlistView } from '../../../projections/sql/playlist-view.js';
+import { playlistView, type PlaylistView as StoredView } from '../../../projections/sql/playlist-view.js';
 
 /** The read models a playlist answer comes from. */
 const READS = ['playlists', 'playlist-items'];
@@ -18,6 +18,7 @@ import { uuidv7 } from '../../event-store/uuid.js';
 import { WRITE } from '../app.js';
 import { awaitAfter, commandMetadata, noContent, principal, type Api, type ApiDeps } from '../context.js';
 import { HttpError } from '../errors.js';
+import { ReadCache } from '../read-cache.js';
 import { playlistState, userExists } from '../facts.js';
 import { After, Id, IdParams, Position, responses, NoQuery } from '../schemas.js';
 
@@ -82,11 +83,15 @@ export async function playlistRoutes(app: Api, deps: ApiDeps): Promise<void> {
     return reply.code(201).send({ ...view(state), position: seeded?.position ?? result.position });
   });
 
+  // Playlists are read far more often than they change: answers of the read models are kept
+  // per content version of both (any change to either makes them read again).
+  const views = new ReadCache<StoredView | null>(deps, READS, 10_000);
+
   app.get('/v1/playlists/:id', { schema: { params: IdParams, querystring: After, response: responses({ 200: PlaylistView }) } }, async (request) => {
     const userId = principal(request).userId;
     await awaitAfter(deps, request.query.after, READS);
     const position = await deps.projections.processed(READS);
-    const stored = await playlistView(deps.sql, request.params.id);
+    const stored = await views.get(request.params.id, async () => (await playlistView(deps.sql, request.params.id)) ?? null);
     if (stored && !stored.deleted) {
       if (!canRead({ ...stored, collaborators: new Map(stored.collaborators.map((c) => [c.userId, c.role])) }, userId)) throw notFound(request.params.id);
       const { deleted: _deleted, ...playlist } = stored;
