@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { ADMIN_URL, createTestDatabase } from '../../tests/support/postgres.js';
 import { freePort } from '../../tests/support/process.js';
 import { TEST_REDIS_URL, deleteByPrefix } from '../../tests/support/redis.js';
@@ -55,7 +56,11 @@ export async function run(): Promise<void> {
     });
     return child;
   };
+  const admin = new pg.Client({ connectionString: ADMIN_URL, application_name: 'chorus-bench-sync' });
+  const client = new pg.Client({ connectionString: database.url, application_name: 'chorus-bench-sync' });
   try {
+    await admin.connect();
+    await client.connect();
     const load = await spawn<LoadTasks>(LOAD, 'load');
     const loadPid = await load.call('pid', {});
     const chorusEnv = serverEnv(config, database.url, redisPrefix, secret);
@@ -91,7 +96,7 @@ export async function run(): Promise<void> {
       fixture,
       load,
       loadPid,
-      database: { name: database.name, adminUrl: ADMIN_URL, url: database.url },
+      database: { name: database.name, admin, client },
       serverPids: { chorus: ours.pid, stock: stock.pid },
     };
 
@@ -110,15 +115,22 @@ export async function run(): Promise<void> {
     // The second node unloads idle documents quickly, for the cold loads of the large playlist.
     const second = await startNode('chorus-2', { CHORUS_SYNC_IDLE_UNLOAD_MS: '200' });
     ctx.serverPids['chorus-2'] = second.pid;
-    const crossNode = await editing(ctx, 'cross-node', config.crossPlaylists, [ours, second], (j) => (j % 2 === 0 ? ours : second));
+    const alternate = (j: number) => (j % 2 === 0 ? ours : second);
+    const crossLight =
+      config.lightPlaylists > 0 && config.lightPlaylists < config.crossPlaylists
+        ? await editing(ctx, 'cross-node, light', config.lightPlaylists, [ours, second], alternate)
+        : undefined;
+    const crossNode = await editing(ctx, 'cross-node', config.crossPlaylists, [ours, second], alternate);
     const large = await largePlaylist(ctx, ours, second);
     const onStock = await largeOnStock(ctx, stock);
 
-    const report = buildReport(config, openFiles, machine, code, { idle, latency, light, crossNode, large, largeOnStock: onStock }, startedAt);
+    const report = buildReport(config, openFiles, machine, code, { idle, latency, light, crossNode, crossLight, large, largeOnStock: onStock }, startedAt);
     console.log(formatReport(report));
     await writeResults('sync', report);
   } finally {
     for (const stop of children.reverse()) await stop();
+    await admin.end().catch(() => undefined);
+    await client.end().catch(() => undefined);
     await database.drop();
     await deleteByPrefix(redisPrefix);
     await rm(logDir, { recursive: true, force: true });

@@ -14,6 +14,8 @@ export interface Figures {
   /** The same at a quarter of the playlists (below saturation), for context. */
   light: { ours: EditingResult; stock: EditingResult } | undefined;
   crossNode: EditingResult;
+  /** The same at the light run's playlists, for context. */
+  crossLight: EditingResult | undefined;
   large: LargeLoad;
   largeOnStock: { fill: { seconds: number; edits: number }; warm: SyncTimings[]; warmSyncedP50: number };
 }
@@ -63,7 +65,13 @@ export function buildReport(config: Config, openFilesLimit: number | undefined, 
   const load = `${config.playlists} playlists x ${config.clients} clients, ${config.editRate} edits/s each`;
   const targets = [
     check(`edit-to-other-clients p99, ours (every edit stored) vs stock, ${load}`, ours.p99, '<=', stock.p99, 'ms'),
-    check(`memory per idle connection (RSS) at ${formatRate(config.idleConnections)}, ours / stock`, ratios.rssPerConnection, '<=', 1.5, 'x'),
+    check(
+      `memory per idle connection at ${formatRate(config.idleConnections)}, ours / stock (the larger of the RSS and JS-heap ratios)`,
+      Math.max(ratios.rssPerConnection, ratios.heapPerConnection),
+      '<=',
+      1.5,
+      'x',
+    ),
     check(`cross-node p99 (two Chorus nodes, ${config.crossPlaylists} playlists x ${config.clients} clients)`, crossNode.latencies.crossNode.p99, '<', 50, 'ms'),
     check(`${formatRate(config.entries)}-entry playlist from the store, fresh client connect to synced (p50 of ${config.loadReps})`, large.summary.coldSyncedP50, '<', 200, 'ms'),
   ];
@@ -121,13 +129,18 @@ function limits(config: Config, machine: MachineInfo, f: Figures): string[] {
     `Memory per idle connection: ours ${formatRate(mo.rss)} B RSS (${formatRate(mo.heapUsed)} B JS heap, ${formatRate(mo.external)} B external), ` +
       `stock ${formatRate(ms.rss)} B RSS (${formatRate(ms.heapUsed)} B heap, ${formatRate(ms.external)} B external). Both include the rooms the connections opened ` +
       `(${Math.min(config.playlists, config.idleConnections)} documents) and the kernel-independent part of the sockets (ws objects, buffers); ` +
-      `the stock server runs ws 6 (its own dependency), ours ws 8 with ping/pong and per-connection send-buffer checks.`,
+      `the stock server runs ws 6 (its own dependency), ours ws 8 with ping/pong and per-connection send-buffer checks. ` +
+      `RSS depends on how much free heap each process had committed before (Chorus starts with a larger heap, so new objects may fit in pages it already holds), ` +
+      `hence the target takes the larger of the RSS and JS-heap ratios; the kernel's socket buffers are in neither.`,
   );
   const cross = f.crossNode;
   out.push(
     `Cross-node: the writer's node stores the edit, relays it to its own clients and publishes it on Redis; the other node applies it and relays it ` +
       `(it also arrives from the store subscription, as a fallback). Same-node arrivals in that run: p99 ${formatMs(cross.latencies.sameNode.p99)} ms; ` +
-      `cross-node p99 ${formatMs(cross.latencies.crossNode.p99)} ms. Cores: [${cores(cross)}].`,
+      `cross-node p99 ${formatMs(cross.latencies.crossNode.p99)} ms. Cores: [${cores(cross)}].` +
+      (f.crossLight
+        ? ` At ${f.crossLight.playlists} playlists: same-node p99 ${formatMs(f.crossLight.latencies.sameNode.p99)} ms, cross-node p50 ${formatMs(f.crossLight.latencies.crossNode.p50)} / p99 ${formatMs(f.crossLight.latencies.crossNode.p99)} ms; cores [${cores(f.crossLight)}].`
+        : ''),
   );
   const l = f.large;
   const stepTwo = median(l.cold.map((t) => t.stepTwoMs));
@@ -165,7 +178,8 @@ export function formatReport(report: Report): string {
     (r.perConnection.external / 1024).toFixed(2),
   ];
   const coresTable = (rows: Array<[string, EditingResult]>) => {
-    const names = [...new Set(rows.flatMap(([, r]) => Object.keys(r.cores)))];
+    const last = ['machine', 'rest'];
+    const names = [...new Set(rows.flatMap(([, r]) => Object.keys(r.cores)))].filter((n) => !last.includes(n)).concat(last);
     return formatTable(['cores busy', ...names], rows.map(([label, r]) => [label, ...names.map((n) => (r.cores[n] ?? Number.NaN).toFixed(2))]));
   };
   const l = f.large;
@@ -205,6 +219,12 @@ export function formatReport(report: Report): string {
           : []),
         editRow(`two Chorus nodes, same node (${f.crossNode.playlists} playlists)`, f.crossNode, f.crossNode.latencies.sameNode),
         editRow(`two Chorus nodes, cross node`, f.crossNode, f.crossNode.latencies.crossNode),
+        ...(f.crossLight
+          ? [
+              editRow(`two nodes, same node (${f.crossLight.playlists} playlists, light)`, f.crossLight, f.crossLight.latencies.sameNode),
+              editRow(`two nodes, cross node (light)`, f.crossLight, f.crossLight.latencies.crossNode),
+            ]
+          : []),
       ],
     ),
     `  ours / stock: p50 ${formatRatio(report.ratios.p50)}, p99 ${formatRatio(report.ratios.p99)}` +
@@ -214,6 +234,7 @@ export function formatReport(report: Report): string {
       ['stock', f.latency.stock],
       ...(f.light ? ([['ours, light', f.light.ours], ['stock, light', f.light.stock]] as Array<[string, EditingResult]>) : []),
       ['two nodes', f.crossNode],
+      ...(f.crossLight ? ([['two nodes, light', f.crossLight]] as Array<[string, EditingResult]>) : []),
     ]),
     '',
     `Memory per idle connection, ${formatRate(settings.idleConnections)} connections over ${Math.min(settings.playlists, settings.idleConnections)} playlists (after forced GC)`,

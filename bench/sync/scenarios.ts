@@ -3,7 +3,7 @@
  * edit-to-other-clients latency (one server), the same across two Chorus nodes, and a large
  * playlist's first sync from the store.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { playlistStream } from '../../domain/playlist/events.js';
 import type { Child } from '../lib/rpc.js';
 import { coresUsed, sampleCpu, type ProcessGroups } from '../lib/process-cpu.js';
@@ -31,8 +31,8 @@ export interface Context {
   fixture: Fixture;
   load: Child<LoadTasks>;
   loadPid: number;
-  /** The benchmark database's name and an admin connection string (for its backends' pids). */
-  database: { name: string; adminUrl: string; url: string };
+  /** The benchmark database's name, a connection to the server (for its backends' pids) and one to the database; opened once, as connection slots may run out on a shared server. */
+  database: { name: string; admin: pg.Client; client: pg.Client };
   /** CPU groups of the server processes (added as they start). */
   serverPids: Record<string, number>;
 }
@@ -113,6 +113,8 @@ export async function editing(ctx: Context, label: string, playlists: number, se
     const before = sampleCpu(groups);
     const run = await load.call('runEdits', { rate: config.editRate, seconds: config.seconds, measured: true });
     const cores = coresUsed(before, sampleCpu(groups));
+    // Everything else the machine did meanwhile: other databases' backends, other processes.
+    cores.rest = cores.machine! - Object.entries(cores).reduce((sum, [name, c]) => (name === 'machine' ? sum : sum + c), 0);
     const statesAfter = await Promise.all(servers.map((s) => s.syncState?.()));
     const latencies = await load.call('latencies', { timeoutMs: 5_000 });
     log(`${label}: p50 ${latencies.all.p50.toFixed(1)} ms, p99 ${latencies.all.p99.toFixed(1)} ms, delivered ${latencies.delivered}/${latencies.expected}`);
@@ -148,7 +150,7 @@ export async function largePlaylist(ctx: Context, writer: Server, reader: Server
   const token = fixture.members(0)[0]!.token;
   log(`large playlist: filling ${formatRate(config.entries)} entries, ${config.fillBatch} per edit, through ${writer.name}`);
   const fill = await load.call('fill', { url: writer.syncUrl, room: fixture.large, tokens: fillers(fixture), entries: config.entries, batch: config.fillBatch, window: FILL_WINDOW });
-  const stream = await streamStats(ctx.database.url, playlistStream(fixture.large));
+  const stream = await streamStats(ctx.database.client, playlistStream(fixture.large));
   await reader.takeLoadTimes();
   const cold: SyncTimings[] = [];
   const serverLoadMs: number[] = [];
@@ -208,37 +210,26 @@ async function unloaded(server: Server): Promise<void> {
   }
 }
 
-async function streamStats(url: string, stream: string): Promise<LargeLoad['stream']> {
-  const client = new pg.Client({ connectionString: url, application_name: 'chorus-bench-sync' });
-  await client.connect();
-  try {
-    const rows = await client.query<{ type: string; events: string; bytes: string }>(
-      'select event_type as type, count(*) as events, sum(length(data::text)) as bytes from es_events where stream_name = $1 group by 1 order by 1',
-      [stream],
-    );
-    return rows.rows.map((r) => ({ type: r.type, events: Number(r.events), bytes: Number(r.bytes) }));
-  } finally {
-    await client.end();
-  }
+async function streamStats(client: pg.Client, stream: string): Promise<LargeLoad['stream']> {
+  const rows = await client.query<{ type: string; events: string; bytes: string }>(
+    'select event_type as type, count(*) as events, sum(length(data::text)) as bytes from es_events where stream_name = $1 group by 1 order by 1',
+    [stream],
+  );
+  return rows.rows.map((r) => ({ type: r.type, events: Number(r.events), bytes: Number(r.bytes) }));
 }
 
-/** The processes whose CPU is reported: servers, load, this process, this database's Postgres backends, the rest of Postgres, Redis. */
+/** The processes whose CPU is reported: servers, load, this process, this database's Postgres backends, Postgres's own processes, Redis. */
 async function cpuGroups(ctx: Context): Promise<ProcessGroups> {
-  const client = new pg.Client({ connectionString: ctx.database.adminUrl, application_name: 'chorus-bench-sync-cpu' });
-  await client.connect();
-  let backends: Set<number>;
-  try {
-    const rows = await client.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [ctx.database.name]);
-    backends = new Set(rows.rows.map((r) => r.pid));
-  } finally {
-    await client.end();
-  }
+  const rows = await ctx.database.admin.query<{ pid: number; datname: string | null; backend_type: string }>('select pid, datname, backend_type from pg_stat_activity');
+  const backends = new Set(rows.rows.filter((r) => r.datname === ctx.database.name).map((r) => r.pid));
+  // The server's own processes (WAL writer, checkpointer, ...): they work for every database.
+  const shared = new Set(rows.rows.filter((r) => r.backend_type !== 'client backend').map((r) => r.pid));
   const groups: ProcessGroups = {};
   for (const [name, pid] of Object.entries(ctx.serverPids)) groups[name] = (p) => p.pid === pid;
   groups.load = (p) => p.pid === ctx.loadPid;
   groups.orchestrator = (p) => p.pid === process.pid;
   groups['pg backends'] = (p) => backends.has(p.pid);
-  groups['pg other'] = (p) => p.command === 'postgres' && !backends.has(p.pid);
+  groups['pg shared'] = (p) => shared.has(p.pid) && !backends.has(p.pid);
   groups.redis = (p) => p.command.startsWith('redis-server');
   return groups;
 }
