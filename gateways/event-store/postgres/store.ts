@@ -82,9 +82,12 @@ const EVENT_COLUMNS = /* sql */ `
 const FILTER_WINDOW = 5_000;
 
 /**
- * One page: a window of the global order after the cursor (below the horizon), walked in primary
- * key order — the planner cannot be tempted into sorting everything that follows — and the events
- * of it that pass the filter. $1/$2 cursor, $3 limit, $4 stream LIKE patterns, $5 types, $6 window.
+ * One page: the events after the cursor (below the horizon) that pass the filter, walked in
+ * primary key order — the planner cannot be tempted into sorting everything that follows — up to
+ * the limit and, with a filter, within a window of the global order: `b` finds the window's last
+ * event from the primary key alone (no window: $6 null). Nothing is materialised but the two
+ * bounds, so a dense filter stops after about `limit` rows and a sparse one reads each row of the
+ * window once. $1/$2 cursor, $3 limit, $4 stream LIKE patterns, $5 types, $6 window.
  */
 const READ_PAGE = /* sql */ `
   with h as materialized (
@@ -92,28 +95,37 @@ const READ_PAGE = /* sql */ `
            coalesce((select m.transaction_id from es_events m order by m.transaction_id desc limit 1) >= x.horizon, false) as held_back
       from (select pg_snapshot_xmin(pg_current_snapshot()) as horizon) x
   ),
-  w as materialized (
-    select e.* from es_events e
-     where (e.transaction_id, e.seq) > ($1::text::xid8, $2::bigint)
+  b as materialized (
+    select e.transaction_id, e.seq from es_events e
+     where $6::int is not null
+       and (e.transaction_id, e.seq) > ($1::text::xid8, $2::bigint)
        and e.transaction_id < (select h.horizon from h)
      order by e.transaction_id, e.seq
-     limit $6
-  ),
-  s as (
-    select count(*)::int as scanned,
-           (select w2.transaction_id::text || ':' || w2.seq::text from w w2 order by w2.transaction_id desc, w2.seq desc limit 1) as window_end
-      from w
+     offset $6::int - 1 limit 1
   )
-  select h.horizon::text as horizon, h.held_back, s.scanned, s.window_end, m.*
-    from h cross join s
+  select h.horizon::text as horizon, h.held_back, b.transaction_id::text || ':' || b.seq::text as window_end, m.*
+    from h
+    left join b on true
     left join lateral (
       select ${EVENT_COLUMNS}
-        from w as es_events
-       where ($4::text[] is null or es_events.stream_name like any ($4::text[]))
+        from es_events
+       where (es_events.transaction_id, es_events.seq) > ($1::text::xid8, $2::bigint)
+         and es_events.transaction_id < h.horizon
+         and (es_events.transaction_id, es_events.seq) <= (coalesce(b.transaction_id, h.horizon), coalesce(b.seq, 0))
+         and ($4::text[] is null or es_events.stream_name like any ($4::text[]))
          and ($5::text[] is null or es_events.event_type = any ($5::text[]))
        order by es_events.transaction_id, es_events.seq
        limit $3
     ) m on true`;
+
+/**
+ * Pages kept for other readers asking for the same page: at most this many events in all, each
+ * page for at most SHARED_PAGE_MS. Runners with the same filter catching up from the same
+ * position ask for the same sequence of pages (five projections read TrackPlayed): one reads a
+ * page from Postgres and parses it, the others, a little behind, take it from here.
+ */
+const SHARED_PAGES_EVENTS = 64_000;
+const SHARED_PAGE_MS = 30_000;
 
 const APPEND_ATTEMPTS = 4;
 const READ_ATTEMPTS = 4;
@@ -124,6 +136,9 @@ export class PostgresEventStore implements EventStore {
   readonly wakeups: Wakeups;
   private readonly appender: GroupAppender;
   private readonly subscriptions = new Set<PostgresSubscription>();
+  /** Pages read lately, by request (sharedPageKey), oldest first; see SHARED_PAGES_EVENTS. */
+  private readonly sharedPages = new Map<string, { read: Promise<Page>; events: number; at: number }>();
+  private sharedEvents = 0;
   private closed = false;
 
   private constructor(
@@ -214,12 +229,63 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  /** One page of the global order after `after`, limited to what no running transaction can precede. */
+  /**
+   * One page of the global order after `after`, limited to what no running transaction can precede.
+   *
+   * A page that is not the last one below the visibility horizon can never change (everything in
+   * it, and everything it skipped, is below a horizon: committed or aborted for good), so it is
+   * shared with readers asking for the same page while it is read or shortly after. The last page
+   * is not: it depends on when it is read, and a reader that was just told of a commit must read
+   * afresh.
+   */
   async readPage(after: Position, limit: number, filter: EventFilter | undefined): Promise<Page> {
+    this.forgetSharedPages();
+    const key = sharedPageKey(after, limit, filter);
+    const shared = this.sharedPages.get(key);
+    if (shared) {
+      const page = await shared.read.catch(() => undefined);
+      if (page && !page.exhausted) return page;
+    }
+    const read = this.queryPage(after, limit, filter);
+    if (!shared) this.share(key, read);
+    return read;
+  }
+
+  private share(key: string, read: Promise<Page>): void {
+    const entry = { read, events: 0, at: Date.now() };
+    this.sharedPages.set(key, entry);
+    const forget = () => {
+      if (this.sharedPages.get(key) !== entry) return;
+      this.sharedPages.delete(key);
+      this.sharedEvents -= entry.events;
+    };
+    read.then(
+      (page) => {
+        if (page.exhausted) return forget();
+        if (this.sharedPages.get(key) !== entry) return;
+        entry.events = page.events.length;
+        this.sharedEvents += entry.events;
+        this.forgetSharedPages();
+      },
+      forget,
+    );
+  }
+
+  /** Forgets the oldest shared pages while there are too many, or they are too old. */
+  private forgetSharedPages(): void {
+    const now = Date.now();
+    for (const [key, entry] of this.sharedPages) {
+      if (this.sharedEvents <= SHARED_PAGES_EVENTS && now - entry.at < SHARED_PAGE_MS) break;
+      this.sharedPages.delete(key);
+      this.sharedEvents -= entry.events;
+    }
+  }
+
+  private async queryPage(after: Position, limit: number, filter: EventFilter | undefined): Promise<Page> {
     const { major, minor } = parsePosition(after);
     const filtered = Boolean(filter?.streamPrefixes?.length || filter?.eventTypes?.length);
-    const window = filtered ? Math.max(FILTER_WINDOW, limit) : limit;
-    const rows = await this.sql.query<{ horizon: string; held_back: boolean; scanned: number; window_end: string | null } & Partial<EventRow>>(
+    const window = filtered ? Math.max(FILTER_WINDOW, limit) : null;
+    const rows = await this.sql.query<{ horizon: string; held_back: boolean; window_end: string | null } & Partial<EventRow>>(
       READ_PAGE,
       [
         major.toString(),
@@ -234,7 +300,8 @@ export class PostgresEventStore implements EventStore {
     const events = first.pos_tx === null || first.pos_tx === undefined ? [] : rows.map((row) => toRecorded(row as EventRow));
     const heldBack = first.held_back;
     if (events.length === limit) return { events, next: events[events.length - 1]!.position, exhausted: false, heldBack };
-    if (first.scanned === window && first.window_end) return { events, next: first.window_end, exhausted: false, heldBack };
+    // The window was full: more may follow it below the horizon.
+    if (first.window_end) return { events, next: first.window_end, exhausted: false, heldBack };
     const last = events.length > 0 ? events[events.length - 1]!.position : after;
     return { events, next: maxPosition(last, formatPosition(first.horizon, 0)), exhausted: true, heldBack };
   }
@@ -325,6 +392,10 @@ class RetryableConflict extends Error {
 
 function actualRevision(revision: string | null): bigint | 'no_stream' {
   return revision === null || revision === '-1' ? 'no_stream' : BigInt(revision);
+}
+
+function sharedPageKey(after: Position, limit: number, filter: EventFilter | undefined): string {
+  return JSON.stringify([after, limit, filter?.eventTypes ?? null, filter?.streamPrefixes ?? null]);
 }
 
 function likePrefix(prefix: string): string {

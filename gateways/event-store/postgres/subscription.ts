@@ -61,17 +61,25 @@ export class PostgresSubscription implements Subscription {
     let retryDelay = 0;
     this.wakeups.acquire();
     try {
+      // While the events of a page that is not the last are handed out, the next page is read.
+      let ahead: { seen: number; page: Promise<Page> } | undefined;
       while (!signal.aborted) {
-        const seen = this.wakeups.generation;
+        const read = ahead ?? { seen: this.wakeups.generation, page: this.reader.readPage(cursor, pageSize, filter) };
+        ahead = undefined;
+        const seen = read.seen;
         let page: Page;
         try {
-          page = await this.reader.readPage(cursor, pageSize, filter);
+          page = await read.page;
         } catch (error) {
           if (!(error instanceof SqlConnectionError || error instanceof EventStoreUnavailableError)) throw error;
           if (retryDelay === 0) this.logger.warn({ err: error, cursor }, 'subscription: read failed; retrying');
           retryDelay = Math.min(Math.max(retryDelay * 2, 25), RETRY_MAX_MS);
           await sleep(retryDelay, signal);
           continue;
+        }
+        if (!page.exhausted) {
+          ahead = { seen: this.wakeups.generation, page: this.reader.readPage(maxPosition(cursor, page.next), pageSize, filter) };
+          ahead.page.catch(() => undefined);
         }
         if (retryDelay > 0) this.logger.info({ cursor }, 'subscription: reads resumed');
         retryDelay = 0;
