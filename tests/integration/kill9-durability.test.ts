@@ -30,12 +30,25 @@ async function appendThenKill(target: string, acknowledgedAtLeast: number): Prom
   return out.split('\n').filter((line) => line && line !== 'ready');
 }
 
-async function storedIds(sql: SqlClient): Promise<string[]> {
+/**
+ * The stored ids, once every acknowledged one is visible (or after 30 s): on a shared server a
+ * transaction of another test may hold readers back for a while (the gap rule, README), and the
+ * killed process's last statement may still be finishing.
+ */
+async function storedIds(sql: SqlClient, acknowledged: readonly string[]): Promise<string[]> {
   const store = await PostgresEventStore.open(sql, { ownsClient: true });
-  const ids: string[] = [];
-  for await (const e of store.readAll({ filter: { streamPrefixes: ['crash-'] } })) ids.push(e.id);
-  await store.close();
-  return ids;
+  try {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const ids: string[] = [];
+      for await (const e of store.readAll({ filter: { streamPrefixes: ['crash-'] } })) ids.push(e.id);
+      const seen = new Set(ids);
+      if (acknowledged.every((id) => seen.has(id)) || Date.now() > deadline) return ids;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await store.close();
+  }
 }
 
 describe('acknowledged appends survive kill -9', () => {
@@ -43,7 +56,7 @@ describe('acknowledged appends survive kill -9', () => {
     const dir = await mkdtemp(join(tmpdir(), 'chorus-kill9-'));
     try {
       const acknowledged = await appendThenKill(dir, 200);
-      const stored = await storedIds(await createPgliteClient(dir));
+      const stored = await storedIds(await createPgliteClient(dir), acknowledged);
       expect(new Set(stored).size).toBe(stored.length);
       const missing = acknowledged.filter((id) => !stored.includes(id));
       expect(missing).toEqual([]);
@@ -58,7 +71,7 @@ describe('acknowledged appends survive kill -9', () => {
     const db = await createTestDatabase('kill9');
     try {
       const acknowledged = await appendThenKill(db.url, 300);
-      const stored = await storedIds(createPgClient({ connectionString: db.url }));
+      const stored = await storedIds(createPgClient({ connectionString: db.url }), acknowledged);
       expect(acknowledged.filter((id) => !stored.includes(id))).toEqual([]);
       expect(stored.length - acknowledged.length).toBeLessThanOrEqual(1);
     } finally {

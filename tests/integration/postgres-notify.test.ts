@@ -52,18 +52,25 @@ describe('postgres event store: wake-ups across processes', () => {
       for await (const e of subscription) seen.push(e);
     })();
     await sleep(2_500); // past the fast-poll window: from now on only NOTIFY wakes it quickly
+    // Only rounds whose event was visible right after its append count: a transaction running
+    // anywhere on the server (other test files share it) holds every reader back until it ends,
+    // which is the gap rule at work (README), not a late wake-up.
     const latencies: number[] = [];
-    for (let i = 0; i < 10; i += 1) {
+    let held = 0;
+    for (let i = 0; i < 60 && latencies.length < 10; i += 1) {
       const started = performance.now();
-      await writer.append('loud-1', [{ id: uuidv7(), type: 'Appended', data: {} }]);
+      const { position } = await writer.append('loud-1', [{ id: uuidv7(), type: 'Appended', data: {} }]);
+      const visible = writer.comparePositions(await writer.headPosition(), position) >= 0;
       while (seen.length < i + 1) await sleep(1);
-      latencies.push(performance.now() - started);
+      if (visible) latencies.push(performance.now() - started);
+      else held += 1;
       await sleep(20);
     }
     await subscription.close();
     await consumer;
     latencies.sort((a, b) => a - b);
     expect(notifications).toBeGreaterThan(0);
-    expect(latencies[8]).toBeLessThan(100); // the safety poll would take up to 2 s
+    expect(latencies.length, `${held} rounds held back by other transactions`).toBeGreaterThanOrEqual(5);
+    expect(latencies[Math.floor(latencies.length * 0.8)]).toBeLessThan(100); // the safety poll would take up to 2 s
   });
 });

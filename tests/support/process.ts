@@ -21,10 +21,21 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * This process's environment without the services the test harness announces for its own use
+ * (KAFKA_BROKERS of the integration project's broker): a Chorus child uses Kafka only when its
+ * test says so.
+ */
+export function inheritedEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.KAFKA_BROKERS;
+  return env;
+}
+
 export async function startChorusProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ChorusProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
+    env: { ...inheritedEnv(), HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

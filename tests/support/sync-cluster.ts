@@ -16,7 +16,7 @@ import { createPgClient } from '../../gateways/sql/pg.js';
 import type { SqlClient } from '../../gateways/sql/port.js';
 import { ApiClient } from './api-client.js';
 import { createTestDatabase, type TestDatabase } from './postgres.js';
-import { freePort } from './process.js';
+import { freePort, inheritedEnv } from './process.js';
 import { TEST_REDIS_URL, createTestRedis, type TestRedis } from './redis.js';
 
 /** The HS256 secret of dev tokens, the same on every node (CHORUS_DEV_TOKEN_SECRET). */
@@ -142,7 +142,7 @@ async function startNode(name: string, env: Record<string, string>, timeoutMs = 
 
   const start = async () => {
     const started = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
-      env: { ...process.env, ...env, PORT: String(port) },
+      env: { ...inheritedEnv(), ...env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = started;

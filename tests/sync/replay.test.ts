@@ -13,6 +13,7 @@ import * as Y from 'yjs';
 import { loadDocument } from '../../app/sync.js';
 import { listEntries, moveRange, removeEntries, rename, type Entry } from '../../domain/playlist/document.js';
 import { listGenerations } from '../../projections/registry.js';
+import { inheritedEnv } from '../support/process.js';
 import { createPlaylist, setCollaborator, startSyncCluster, type SyncCluster, type SyncNode, type SyncUser } from '../support/sync-cluster.js';
 import { eventually, openSynced, order, type SyncClient } from '../support/sync-clients.js';
 
@@ -159,7 +160,7 @@ describe('the playlist items read model', () => {
     const before = (await listGenerations(cluster.sql, 'playlist-items')).find((g) => g.status === 'active')!;
     const started = Date.now();
     const { stdout } = await promisify(execFile)(process.execPath, ['bin/chorus.mjs', 'projections', 'rebuild', 'playlist-items'], {
-      env: { ...process.env, ...cluster.env, LOG_LEVEL: 'warn' },
+      env: { ...inheritedEnv(), ...cluster.env, LOG_LEVEL: 'warn' },
       timeout: 120_000,
     });
     console.log(`[replay] chorus projections rebuild playlist-items: ${Date.now() - started} ms; ${stdout.trim()}`);

@@ -10,6 +10,7 @@ import { startKafka, type RunningKafka } from '../../../tools/kafka/kafka.mjs';
 import {
   allEvents,
   appendContinuously,
+  headIncluding,
   capturingLogger,
   checkDelivery,
   fixedStep,
@@ -61,7 +62,7 @@ describe('kafka relay, broker outage', () => {
       } finally {
         await appender.stop();
       }
-      const head = await store.headPosition();
+      const head = await headIncluding(store, appender.last());
       await until('the relay at the head', async () => (await storedCheckpoint(sql, name)) === head, 60_000);
       await relay.stop();
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toEnvelope } from '../../../gateways/event-store/envelope.js';
-import type { RecordedEvent } from '../../../gateways/event-store/port.js';
+import type { Position, RecordedEvent } from '../../../gateways/event-store/port.js';
 import { KafkaRelay } from '../../../gateways/kafka/relay.js';
 import {
   BIN,
@@ -13,6 +13,7 @@ import {
   capturingLogger,
   fixedStep,
   harnessBrokers,
+  headIncluding,
   openTestStore,
   spawnChild,
   stepEvents,
@@ -29,13 +30,14 @@ let stored: RecordedEvent[];
 beforeAll(async () => {
   test = await openTestStore('kafka_cli');
   prefix = uniquePrefix('cli');
+  let last: Position | undefined;
   for (let i = 0; i < 60; i += 1) {
     const { stream, events } = stepEvents(fixedStep(i));
-    await test.store.append(stream, events);
+    last = (await test.store.append(stream, events)).position;
   }
   const relay = new KafkaRelay({ store: test.store, sql: test.sql, logger: capturingLogger().logger }, { name: 'cli', brokers: [harnessBrokers()], topicPrefix: prefix });
   relay.start();
-  const head = await test.store.headPosition();
+  const head = await headIncluding(test.store, last);
   await until('the relay at the head', async () => (await storedCheckpoint(test.sql, 'cli')) === head);
   await relay.stop();
   stored = await allEvents(test.store);

@@ -15,6 +15,7 @@ import {
   after,
   allEvents,
   appendContinuously,
+  headIncluding,
   appendStep,
   checkDelivery,
   expectedPlaysPerHour,
@@ -62,7 +63,7 @@ describe('kafka relay killed with SIGKILL (chorus relay as a child process)', ()
 
             const last = spawnRelay(env);
             children.push(last);
-            const head = await test.store.headPosition();
+            const head = await headIncluding(test.store, appender.last());
             await until('the last relay at the head', async () => (await storedCheckpoint(test.sql, 'default')) === head, 120_000);
             expect(await last.kill('SIGTERM')).toBe(0);
 

@@ -5,6 +5,7 @@
  */
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Position } from '../../../gateways/event-store/port.js';
 import { KafkaRelay } from '../../../gateways/kafka/relay.js';
 import {
   allEvents,
@@ -13,6 +14,7 @@ import {
   checkDelivery,
   fixedStep,
   harnessBrokers,
+  headIncluding,
   openTestStore,
   readTopics,
   stepEvents,
@@ -58,7 +60,7 @@ describe('kafka relay, normal operation', () => {
     const appender = appendContinuously(store, steps, 2);
     await until('some events published', () => relay.snapshot().published > 400);
     await appender.stop();
-    const head = await store.headPosition();
+    const head = await headIncluding(store, appender.last());
     await until('the relay at the head', async () => (await storedCheckpoint(sql, 'once')) === head);
     await relay.stop();
 
@@ -96,7 +98,7 @@ describe('kafka relay, normal operation', () => {
     await a.stop();
     await until('b took over', () => b.snapshot().published > 0, 30_000);
     await appender.stop();
-    const head = await store.headPosition();
+    const head = await headIncluding(store, appender.last());
     await until('b at the head', async () => (await storedCheckpoint(sql, 'shared')) === head);
     await b.stop();
 
@@ -112,16 +114,17 @@ describe('kafka relay, normal operation', () => {
     const brokers = harnessBrokers();
     const { store, sql } = await storeForTest('relay_app');
     const prefix = uniquePrefix('app');
+    let last: Position | undefined;
     for (let i = 0; i < 40; i += 1) {
       const { stream, events } = stepEvents(fixedStep(i));
-      await store.append(stream, events);
+      last = (await store.append(stream, events)).position;
     }
     const env = { KAFKA_BROKERS: brokers, CHORUS_KAFKA_TOPIC_PREFIX: prefix, CHORUS_KAFKA_PARTITIONS: '2', CHORUS_KAFKA_RELAY_NAME: 'app' };
     const registry = new Registry();
     const running = startRelay({ config: loadConfig(env), store, sql, logger: capturingLogger().logger, registry, env });
     cleanup.push(() => running.stop());
     expect(running.settings).toMatchObject({ name: 'app', partitions: 2, replicationFactor: 1, topicPrefix: prefix });
-    const head = await store.headPosition();
+    const head = await headIncluding(store, last);
     await until('at the head', async () => (await running.status()).storedCheckpoint === head);
     await running.readiness.check();
     await until('lag 0 in the metrics', async () => /chorus_kafka_relay_lag_events\{relay="app"\} 0\n/.test(await registry.metrics()));

@@ -145,13 +145,19 @@ export function stepEvents(step: AppendStep): { stream: string; events: NewEvent
 }
 
 /** Appends steps one after another (cycling through them) until stopped; resolves with the count appended. */
-export function appendContinuously(store: PostgresEventStore, steps: readonly AppendStep[], pauseMs = 5): { stop(): Promise<number> } {
+export function appendContinuously(
+  store: PostgresEventStore,
+  steps: readonly AppendStep[],
+  pauseMs = 5,
+): { stop(): Promise<number>; last(): Position | undefined } {
   let stopped = false;
   let appended = 0;
+  let last: Position | undefined;
   const loop = (async () => {
     for (let i = 0; !stopped; i += 1) {
       const { stream, events } = stepEvents(steps[i % steps.length]!);
-      await store.append(stream, events);
+      const result = await store.append(stream, events);
+      if (last === undefined || comparePositions(result.position, last) > 0) last = result.position;
       appended += events.length;
       if (pauseMs > 0) await sleep(pauseMs);
     }
@@ -162,7 +168,18 @@ export function appendContinuously(store: PostgresEventStore, steps: readonly Ap
       await loop;
       return appended;
     },
+    last: () => last,
   };
+}
+
+/**
+ * The store's head once it includes `last` (an acknowledged append's position): a transaction
+ * running anywhere on the server (other tests share it) holds readers, and so the head, back
+ * until it ends.
+ */
+export async function headIncluding(store: PostgresEventStore, last: Position | undefined): Promise<Position> {
+  if (last !== undefined) await until('the last append visible', async () => comparePositions(await store.headPosition(), last) >= 0);
+  return store.headPosition();
 }
 
 export async function allEvents(store: PostgresEventStore): Promise<RecordedEvent[]> {
@@ -184,6 +201,17 @@ export interface Received {
   envelope: EventEnvelope | undefined;
 }
 
+async function retrying<T>(op: () => Promise<T>, attempts = 20): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await op();
+    } catch (error) {
+      if (attempt >= attempts || !(error instanceof Error && 'retriable' in error && error.retriable === true)) throw error;
+      await sleep(250);
+    }
+  }
+}
+
 /** Every record of the topics named `<prefix>*`, up to the partitions' ends as they are now, in offset order per partition. */
 export async function readTopics(brokers: string, prefix: string, timeoutMs = 60_000): Promise<{ topics: Map<string, number>; records: Received[] }> {
   const kafka = new Kafka({ clientId: 'chorus-test-reader', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
@@ -193,7 +221,8 @@ export async function readTopics(brokers: string, prefix: string, timeoutMs = 60
   const ends = new Map<string, bigint>();
   try {
     for (const topic of (await admin.listTopics()).filter((t) => t.startsWith(prefix))) {
-      const offsets = await admin.fetchTopicOffsets(topic);
+      // A topic created moments ago may not have its partition leaders yet (retriable errors).
+      const offsets = await retrying(() => admin.fetchTopicOffsets(topic));
       topics.set(topic, offsets.length);
       for (const o of offsets) if (BigInt(o.high) > BigInt(o.low)) ends.set(`${topic}/${o.partition}`, BigInt(o.high) - 1n);
     }
