@@ -76,6 +76,10 @@ export async function run(): Promise<void> {
         memory: () => child.call('memory', {}),
         syncState: () => child.call('syncState', {}),
         takeLoadTimes: () => child.call('takeLoadTimes', {}),
+        profile: async () => {
+          await child.call('startProfile', {});
+          return (file: string) => child.call('stopProfile', { file });
+        },
       } satisfies Server & { url: string; takeLoadTimes(): Promise<number[]> };
     };
     const ours = await startNode('chorus');

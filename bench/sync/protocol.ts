@@ -23,6 +23,9 @@ type ServerProbe = {
 export type ChorusTasks = ServerProbe & {
   /** Starts Chorus (loadConfig + startChorus, as npm start) with `env`; logs go to `logFile`. */
   start: { args: { env: Record<string, string>; logFile: string }; result: { url: string; pid: number } };
+  /** V8's CPU profiler in the node; stopProfile writes the .cpuprofile to `file` (BENCH_SYNC_PROFILE_DIR). */
+  startProfile: { args: Record<string, never>; result: void };
+  stopProfile: { args: { file: string }; result: void };
   /** Durations (ms) of the sync server's document loads from the store (Room#load) since the last call. */
   takeLoadTimes: { args: Record<string, never>; result: number[] };
   /** The sync server's gauges and counters so far (its /metrics). */

@@ -73,6 +73,7 @@ export function buildReport(config: Config, openFilesLimit: number | undefined, 
       'x',
     ),
     check(`cross-node p99 (two Chorus nodes, ${config.crossPlaylists} playlists x ${config.clients} clients)`, crossNode.latencies.crossNode.p99, '<', 50, 'ms'),
+    check(`${formatRate(config.entries)}-entry playlist loaded from the store by the sync server (Room#load, p50 of ${config.loadReps})`, large.summary.serverLoadP50, '<', 200, 'ms'),
     check(`${formatRate(config.entries)}-entry playlist from the store, fresh client connect to synced (p50 of ${config.loadReps})`, large.summary.coldSyncedP50, '<', 200, 'ms'),
   ];
   return {
@@ -106,6 +107,8 @@ function limits(config: Config, machine: MachineInfo, f: Figures): string[] {
   out.push(
     `Latency, ours: an edit is applied, stored (one PlaylistEdited append per batch of a room, group commit in the event store), and only then relayed. ` +
       (store ? `Stores during the run: ${formatRate(store.count)}, mean ${store.meanMs.toFixed(1)} ms each, ${store.editsPerStore.toFixed(2)} edits per store. ` : '') +
+      `Meanwhile a one-row INSERT on the same database committed in p50 ${formatMs(f.latency.ours.pgCommit.p50)} / p99 ${formatMs(f.latency.ours.pgCommit.p99)} ms ` +
+      `(during the stock run, with Chorus idle: ${formatMs(f.latency.stock.pgCommit.p50)} / ${formatMs(f.latency.stock.pgCommit.p99)} ms). ` +
       `The stock server relays as soon as it has applied the update, and stores nothing. ` +
       `Cores busy during the run: ours [${cores(f.latency.ours)}]; stock [${cores(f.latency.stock)}], of ${machine.cpuCount}.`,
   );
@@ -166,6 +169,8 @@ export function formatReport(report: Report): string {
     formatRate(r.latencies.meanUpdateBytes),
     formatMs(r.run.pacerMaxLagMs),
     `${Math.round(r.run.loadEventLoop * 100)}%`,
+    formatMs(r.pgCommit.p50),
+    formatMs(r.pgCommit.p99),
   ];
   const idleRow = (r: IdleResult) => [
     r.server,
@@ -207,7 +212,7 @@ export function formatReport(report: Report): string {
     `Edit-to-other-clients latency (ms), ${settings.playlists} playlists x ${settings.clients} clients x ${settings.editRate} edits/s ` +
       `(${formatRate(settings.playlists * settings.clients * settings.editRate)} edits/s intended), ${settings.seconds} s after ${settings.warmupSeconds} s warm-up`,
     formatTable(
-      ['server', 'edits/s', 'p50', 'p95', 'p99', 'max', 'delivered', 'update B', 'pacer lag', 'load loop'],
+      ['server', 'edits/s', 'p50', 'p95', 'p99', 'max', 'delivered', 'update B', 'pacer lag', 'load loop', 'pg commit p50', 'p99'],
       [
         editRow('ours (Chorus, stored)', f.latency.ours, f.latency.ours.latencies.all),
         editRow('stock y-websocket', f.latency.stock, f.latency.stock.latencies.all),

@@ -3,12 +3,14 @@
  * edit-to-other-clients latency (one server), the same across two Chorus nodes, and a large
  * playlist's first sync from the store.
  */
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { playlistStream } from '../../domain/playlist/events.js';
 import type { Child } from '../lib/rpc.js';
 import { coresUsed, sampleCpu, type ProcessGroups } from '../lib/process-cpu.js';
 import { log } from '../lib/results.js';
-import { median } from '../lib/stats.js';
+import { median, summarize, type LatencySummary } from '../lib/stats.js';
 import { formatRate } from '../lib/table.js';
 import { sleep } from '../lib/timing.js';
 import type { Config } from './config.js';
@@ -24,6 +26,8 @@ export interface Server {
   memory(): Promise<Memory>;
   /** Chorus only: its sync metrics. */
   syncState?: () => Promise<SyncState>;
+  /** Chorus only: V8's CPU profiler (BENCH_SYNC_PROFILE_DIR); the returned function stops it and writes the profile. */
+  profile?: () => Promise<(file: string) => Promise<void>>;
 }
 
 export interface Context {
@@ -86,6 +90,8 @@ export interface EditingResult {
   warmUp: RunResult;
   run: RunResult;
   latencies: Latencies;
+  /** A one-row INSERT committed on the benchmark's database, one after another during the measured run (ms): what a durable write costs meanwhile. */
+  pgCommit: LatencySummary;
   /** Cores each process kept busy during the measured run. */
   cores: Record<string, number>;
   /** Chorus only: stores of edit batches during the measured run: how many, mean ms, edits per store. */
@@ -111,8 +117,13 @@ export async function editing(ctx: Context, label: string, playlists: number, se
     const groups = await cpuGroups(ctx);
     const statesBefore = await Promise.all(servers.map((s) => s.syncState?.()));
     const before = sampleCpu(groups);
+    const profileDir = process.env.BENCH_SYNC_PROFILE_DIR;
+    const profiles = profileDir ? await Promise.all(servers.map((s) => s.profile?.())) : [];
+    const probe = commitProbe(ctx.database.client);
     const run = await load.call('runEdits', { rate: config.editRate, seconds: config.seconds, measured: true });
-    const cores = coresUsed(before, sampleCpu(groups));
+    await Promise.all(profiles.map((stop, i) => stop?.(join(profileDir!, `${servers[i]!.name}-${label.replace(/\W+/g, '-')}.cpuprofile`))));
+    const pgCommit = await probe.stop();
+    const cores = pgBackendCores(coresUsed(before, sampleCpu(groups)));
     // Everything else the machine did meanwhile: other databases' backends, other processes.
     cores.rest = cores.machine! - Object.entries(cores).reduce((sum, [name, c]) => (name === 'machine' ? sum : sum + c), 0);
     const statesAfter = await Promise.all(servers.map((s) => s.syncState?.()));
@@ -124,7 +135,7 @@ export async function editing(ctx: Context, label: string, playlists: number, se
       const count = b.stores - a.stores;
       return [{ count, meanMs: ((b.storeSeconds - a.storeSeconds) / count) * 1_000, editsPerStore: (b.editsStored - a.editsStored) / count }];
     });
-    return { label, playlists, clientsPerPlaylist: config.clients, connect, warmUp, run, latencies, cores, ...(stores.length > 0 ? { stores } : {}) };
+    return { label, playlists, clientsPerPlaylist: config.clients, connect, warmUp, run, latencies, pgCommit, cores, ...(stores.length > 0 ? { stores } : {}) };
   } finally {
     await load.call('closeEditors', {});
   }
@@ -218,6 +229,39 @@ async function streamStats(client: pg.Client, stream: string): Promise<LargeLoad
   return rows.rows.map((r) => ({ type: r.type, events: Number(r.events), bytes: Number(r.bytes) }));
 }
 
+/** One-row INSERTs in autocommit, one after another, until stopped; their latencies. */
+function commitProbe(client: pg.Client): { stop(): Promise<LatencySummary> } {
+  const samples: number[] = [];
+  let running = true;
+  const done = (async () => {
+    await client.query('create table if not exists bench_commit_probe (id bigserial primary key, at double precision not null)');
+    while (running) {
+      const started = performance.now();
+      await client.query('insert into bench_commit_probe (at) values ($1)', [started]);
+      samples.push(performance.now() - started);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await done;
+      return summarize(samples);
+    },
+  };
+}
+
+const PG_BACKEND = 'pg backend ';
+
+/** Sums the per-backend groups into "pg backends", leaving out backends that exited during the run. */
+function pgBackendCores(cores: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = { 'pg backends': 0 };
+  for (const [name, used] of Object.entries(cores)) {
+    if (!name.startsWith(PG_BACKEND)) out[name] = used;
+    else if (used >= 0) out['pg backends']! += used;
+  }
+  return out;
+}
+
 /** The processes whose CPU is reported: servers, load, this process, this database's Postgres backends, Postgres's own processes, Redis. */
 async function cpuGroups(ctx: Context): Promise<ProcessGroups> {
   const rows = await ctx.database.admin.query<{ pid: number; datname: string | null; backend_type: string }>('select pid, datname, backend_type from pg_stat_activity');
@@ -228,7 +272,8 @@ async function cpuGroups(ctx: Context): Promise<ProcessGroups> {
   for (const [name, pid] of Object.entries(ctx.serverPids)) groups[name] = (p) => p.pid === pid;
   groups.load = (p) => p.pid === ctx.loadPid;
   groups.orchestrator = (p) => p.pid === process.pid;
-  groups['pg backends'] = (p) => backends.has(p.pid);
+  // One group per backend, summed in pgBackendCores: a backend that exits during the run would otherwise take its CPU so far out of the sum.
+  for (const pid of backends) groups[`${PG_BACKEND}${pid}`] = (p) => p.pid === pid;
   groups['pg shared'] = (p) => shared.has(p.pid) && !backends.has(p.pid);
   groups.redis = (p) => p.command.startsWith('redis-server');
   return groups;
