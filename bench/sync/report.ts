@@ -112,6 +112,18 @@ function limits(config: Config, machine: MachineInfo, f: Figures): string[] {
       `The stock server relays as soon as it has applied the update, and stores nothing. ` +
       `Cores busy during the run: ours [${cores(f.latency.ours)}]; stock [${cores(f.latency.stock)}], of ${machine.cpuCount}.`,
   );
+  // CPU time per edit of the server side: the server process and (ours) its database's backends.
+  const perEdit = (r: EditingResult, groups: string[]) => (groups.reduce((sum, g) => sum + (r.cores[g] ?? 0), 0) / (r.run.edits / r.run.seconds)) * 1_000;
+  const basis = f.light ?? f.latency;
+  const oursPerEdit = perEdit(basis.ours, ['chorus', 'pg backends', 'redis']);
+  const stockPerEdit = perEdit(basis.stock, ['stock']);
+  const intended = config.playlists * config.clients * config.editRate;
+  out.push(
+    `CPU per edit on the server side (${basis.ours.playlists}-playlist runs): ours ${oursPerEdit.toFixed(2)} ms (Chorus: apply, store, relay, Redis publish, ` +
+      `and the projections of the stored edit in the same process; its Postgres backends; Redis), stock ${stockPerEdit.toFixed(2)} ms. ` +
+      `At ${formatRate(intended)} edits/s ours would need about ${((oursPerEdit * intended) / 1_000).toFixed(1)} cores, the stock server ${((stockPerEdit * intended) / 1_000).toFixed(1)}, ` +
+      `beside the load process; this machine has ${machine.cpuCount}, shared with other work: at the full load ours queues (store batches grow, latency grows for the whole run).`,
+  );
   if (f.light) {
     const ls = f.light.ours.stores?.[0];
     out.push(
