@@ -49,9 +49,9 @@ export function instrument(store: PostgresEventStore, sql: SqlClient, cache: Cac
   };
 
   const readPage = store.readPage.bind(store);
-  store.readPage = async (after, limit, filter) => {
+  store.readPage = async (after, limit, filter, options) => {
     const started = performance.now();
-    const page = await readPage(after, limit, filter);
+    const page = await readPage(after, limit, filter, options);
     add('reads', filter?.eventTypes?.join(',') ?? 'all', performance.now() - started, page.events.length);
     return page;
   };

@@ -236,9 +236,11 @@ export class PostgresEventStore implements EventStore {
    * it, and everything it skipped, is below a horizon: committed or aborted for good), so it is
    * shared with readers asking for the same page while it is read or shortly after. The last page
    * is not: it depends on when it is read, and a reader that was just told of a commit must read
-   * afresh.
+   * afresh. A reader that expects the last page (it is at the head) asks with `shared: false`, so
+   * that it does not wait for another reader's read of it only to read it again.
    */
-  async readPage(after: Position, limit: number, filter: EventFilter | undefined): Promise<Page> {
+  async readPage(after: Position, limit: number, filter: EventFilter | undefined, options?: { shared?: boolean }): Promise<Page> {
+    if (options?.shared === false) return this.queryPage(after, limit, filter);
     this.forgetSharedPages();
     const key = sharedPageKey(after, limit, filter);
     const shared = this.sharedPages.get(key);

@@ -19,7 +19,7 @@ const HELD_BACK_MAX_MS = 100;
 const RETRY_MAX_MS = 2_000;
 
 interface PageReader {
-  readPage(after: Position, limit: number, filter: EventFilter | undefined): Promise<Page>;
+  readPage(after: Position, limit: number, filter: EventFilter | undefined, options?: { shared?: boolean }): Promise<Page>;
 }
 
 export interface PostgresSubscriptionOptions {
@@ -63,8 +63,10 @@ export class PostgresSubscription implements Subscription {
     try {
       // While the events of a page that is not the last are handed out, the next page is read.
       let ahead: { seen: number; page: Promise<Page> } | undefined;
+      // At the head (the last page read was the last one), the next page is read afresh, not shared.
+      let atHead = false;
       while (!signal.aborted) {
-        const read = ahead ?? { seen: this.wakeups.generation, page: this.reader.readPage(cursor, pageSize, filter) };
+        const read = ahead ?? { seen: this.wakeups.generation, page: this.reader.readPage(cursor, pageSize, filter, { shared: !atHead }) };
         ahead = undefined;
         const seen = read.seen;
         let page: Page;
@@ -77,6 +79,7 @@ export class PostgresSubscription implements Subscription {
           await sleep(retryDelay, signal);
           continue;
         }
+        atHead = page.exhausted;
         if (!page.exhausted) {
           ahead = { seen: this.wakeups.generation, page: this.reader.readPage(maxPosition(cursor, page.next), pageSize, filter) };
           ahead.page.catch(() => undefined);
