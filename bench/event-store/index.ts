@@ -2,11 +2,9 @@
  * The event-store benchmark: Chorus's Postgres event store against Emmett's (a peer) on the same
  * server, plus plain INSERT commits as the physical limit. See bench/README.md.
  */
-import { ADMIN_URL } from '../../tests/support/postgres.js';
-import { codeVersion } from '../lib/code-version.js';
-import { describeMachine } from '../lib/postgres-info.js';
-import { log, writeResults } from '../lib/results.js';
+import { writeResults } from '../lib/results.js';
 import { spawnChild } from '../lib/rpc.js';
+import { beginRun } from '../lib/run-context.js';
 import { readConfig } from './config.js';
 import type { System, Tasks } from './protocol.js';
 import { formatReport } from './report-text.js';
@@ -19,13 +17,8 @@ const WORKER = new URL('./worker.ts', import.meta.url);
 const MEASURED_SOURCES = ['gateways/event-store', 'gateways/sql'];
 
 export async function run(): Promise<void> {
-  const startedAt = new Date();
+  const { startedAt, machine, code } = await beginRun(MEASURED_SOURCES);
   const config = readConfig();
-  const machine = await describeMachine(ADMIN_URL);
-  const code = codeVersion(MEASURED_SOURCES);
-  if (machine.loadAverage[0]! > machine.cpuCount / 2) {
-    log(`warning: load average ${machine.loadAverage.join(' ')} on ${machine.cpuCount} CPUs; other work will add noise to every figure`);
-  }
   const spawned: Worker[] = [];
   const spawn = async (system: System) => {
     const worker = await spawnChild<Tasks>(WORKER, [system]);

@@ -7,11 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN_URL, createTestDatabase } from '../../tests/support/postgres.js';
+import { createTestDatabase } from '../../tests/support/postgres.js';
 import { TEST_REDIS_URL, deleteByPrefix } from '../../tests/support/redis.js';
-import { codeVersion } from '../lib/code-version.js';
-import { describeMachine } from '../lib/postgres-info.js';
 import { spawnChild, type Child } from '../lib/rpc.js';
+import { beginRun } from '../lib/run-context.js';
 import { SCENARIOS, readConfig, type Config } from './config.js';
 import { measure, type ScenarioRun } from './measure.js';
 import { summarizeProfile } from './profile.js';
@@ -26,13 +25,8 @@ const LOAD = new URL('./load.ts', import.meta.url);
 const MEASURED_SOURCES = ['app', 'domain', 'gateways', 'projections'];
 
 export async function run(): Promise<void> {
-  const startedAt = new Date();
+  const { startedAt, machine, code } = await beginRun(MEASURED_SOURCES);
   const config = readConfig();
-  const machine = await describeMachine(ADMIN_URL);
-  const code = codeVersion(MEASURED_SOURCES);
-  if (machine.loadAverage[0]! > machine.cpuCount / 2) {
-    log(`warning: load average ${machine.loadAverage.join(' ')} on ${machine.cpuCount} CPUs; other work will add noise to every figure`);
-  }
   const database = await createTestDatabase('bench_http');
   const redisPrefix = `chorus-bench:http:${randomBytes(5).toString('hex')}:`;
   const logDir = await mkdtemp(join(tmpdir(), 'chorus-bench-http-'));

@@ -7,12 +7,11 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { PostgresEventStore } from '../../gateways/event-store/postgres/store.js';
 import { createPgClient } from '../../gateways/sql/pg.js';
-import { ADMIN_URL, createTestDatabase } from '../../tests/support/postgres.js';
+import { createTestDatabase } from '../../tests/support/postgres.js';
 import { startKafka } from '../../tools/kafka/kafka.mjs';
-import { codeVersion } from '../lib/code-version.js';
-import { describeMachine } from '../lib/postgres-info.js';
 import { log, writeResults } from '../lib/results.js';
 import { formatRate } from '../lib/table.js';
+import { beginRun } from '../lib/run-context.js';
 import { readConfig } from './config.js';
 import { startRelayProcess, type RelayProcess } from './relay-process.js';
 import { buildReport, formatReport } from './report.js';
@@ -23,13 +22,8 @@ const MEASURED_SOURCES = ['gateways/kafka', 'app/relay.ts', 'app/cli/relay.ts', 
 const KAFKA_VERSION = '4.4.0';
 
 export async function run(): Promise<void> {
-  const startedAt = new Date();
+  const { startedAt, machine, code } = await beginRun(MEASURED_SOURCES);
   const config = readConfig();
-  const machine = await describeMachine(ADMIN_URL);
-  const code = codeVersion(MEASURED_SOURCES);
-  if (machine.loadAverage[0]! > machine.cpuCount / 2) {
-    log(`warning: load average ${machine.loadAverage.join(' ')} on ${machine.cpuCount} CPUs; other work will add noise to every figure`);
-  }
   log('starting a Kafka broker');
   const kafka = await startKafka({ log });
   const db = await createTestDatabase('bench_kafka');

@@ -5,12 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { ADMIN_URL, createTestDatabase } from '../../tests/support/postgres.js';
+import { createTestDatabase } from '../../tests/support/postgres.js';
 import { deleteByPrefix } from '../../tests/support/redis.js';
-import { codeVersion } from '../lib/code-version.js';
-import { describeMachine } from '../lib/postgres-info.js';
 import { log, writeResults } from '../lib/results.js';
 import { spawnChild } from '../lib/rpc.js';
+import { beginRun } from '../lib/run-context.js';
 import { readConfig } from './config.js';
 import { measureLag } from './lag.js';
 import { openNode } from './node.js';
@@ -24,13 +23,8 @@ const WORKER = new URL('./worker.ts', import.meta.url);
 const MEASURED_SOURCES = ['projections', 'gateways/event-store', 'gateways/sql', 'gateways/redis'];
 
 export async function run(): Promise<void> {
-  const startedAt = new Date();
+  const { startedAt, machine, code } = await beginRun(MEASURED_SOURCES);
   const config = readConfig();
-  const machine = await describeMachine(ADMIN_URL);
-  const code = codeVersion(MEASURED_SOURCES);
-  if (machine.loadAverage[0]! > machine.cpuCount / 2) {
-    log(`warning: load average ${machine.loadAverage.join(' ')} on ${machine.cpuCount} CPUs; other work will add noise to every figure`);
-  }
   const database = await createTestDatabase('bench_projections');
   const redisKeyPrefix = `chorus-bench:projections:${randomBytes(5).toString('hex')}:`;
   const history = await spawnChild<Tasks>(WORKER, ['history']);
