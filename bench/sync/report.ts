@@ -133,6 +133,17 @@ function limits(config: Config, machine: MachineInfo, f: Figures): string[] {
         `. Cores: ours [${cores(f.light.ours)}]; stock [${cores(f.light.stock)}].`,
     );
   }
+  const loadLoop = Math.max(f.latency.ours.run.loadEventLoop, f.latency.stock.run.loadEventLoop);
+  if (loadLoop >= 0.9) {
+    out.push(
+      `The load process was saturated in the full-size runs (event loop ${Math.round(f.latency.ours.run.loadEventLoop * 100)}% busy in ours, ` +
+        `${Math.round(f.latency.stock.run.loadEventLoop * 100)}% in the stock run): both latencies there include the load generator's own queueing, ` +
+        `so the full-size p99 comparison (the target) is weak evidence either way` +
+        (f.light
+          ? `; the light runs, where the load process had room, compare the servers: ours p99 ${formatRatio(f.light.ours.latencies.all.p99 / f.light.stock.latencies.all.p99)} the stock's, p50 ${formatRatio(f.light.ours.latencies.all.p50 / f.light.stock.latencies.all.p50)}.`
+          : '.'),
+    );
+  }
   out.push(
     `The latency includes the load process (${formatRate(config.playlists * config.clients)} clients in one Node process: ` +
       `event loop ${Math.round(f.latency.ours.run.loadEventLoop * 100)}% busy in our run, ${Math.round(f.latency.stock.run.loadEventLoop * 100)}% in the stock run): ` +
