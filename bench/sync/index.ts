@@ -14,10 +14,9 @@ import pg from 'pg';
 import { ADMIN_URL, createTestDatabase } from '../../tests/support/postgres.js';
 import { freePort } from '../../tests/support/process.js';
 import { TEST_REDIS_URL, deleteByPrefix } from '../../tests/support/redis.js';
-import { codeVersion } from '../lib/code-version.js';
-import { describeMachine } from '../lib/postgres-info.js';
 import { log, writeResults } from '../lib/results.js';
 import { spawnChild, type Child } from '../lib/rpc.js';
+import { beginRun } from '../lib/run-context.js';
 import { readConfig, type Config } from './config.js';
 import type { ChorusTasks, LoadTasks, StockTasks } from './protocol.js';
 import { buildReport, formatReport } from './report.js';
@@ -31,14 +30,9 @@ const LOAD = new URL('./load.ts', import.meta.url);
 const MEASURED_SOURCES = ['sync-server', 'app', 'domain/playlist', 'gateways/event-store', 'gateways/redis', 'gateways/sql', 'projections'];
 
 export async function run(): Promise<void> {
-  const startedAt = new Date();
+  const { startedAt, machine, code } = await beginRun(MEASURED_SOURCES);
   const config = readConfig();
-  const machine = await describeMachine(ADMIN_URL);
-  const code = codeVersion(MEASURED_SOURCES);
   const openFiles = openFilesLimit();
-  if (machine.loadAverage[0]! > machine.cpuCount / 2) {
-    log(`warning: load average ${machine.loadAverage.join(' ')} on ${machine.cpuCount} CPUs; other work will add noise to every figure`);
-  }
   if (openFiles !== undefined && openFiles < config.idleConnections + 1_000) {
     log(`warning: open files limit ${openFiles} (ulimit -n) is close to ${config.idleConnections} idle connections: opening them may fail`);
   }
