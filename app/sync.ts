@@ -77,6 +77,8 @@ export async function startSync(deps: SyncDeps): Promise<RunningSync> {
     for await (const event of subscription) {
       const playlistId = String(event.data.playlistId);
       if (event.type === 'PlaylistEdited') {
+        // This node's own edits are in its documents already (it stored them from there).
+        if (event.metadata.correlationId === nodeId) continue;
         server.applyStored(playlistId, Buffer.from(String(event.data.update), 'base64'), 'store', Date.parse(event.occurredAt));
         continue;
       }
