@@ -37,6 +37,7 @@ import {
 import { GroupAppender } from './appender.js';
 import { ensureEventStoreSchema } from './schema.js';
 import { PostgresSubscription } from './subscription.js';
+import { Tail } from './tail.js';
 import { Wakeups } from './wakeups.js';
 
 export interface PostgresEventStoreOptions {
@@ -47,6 +48,8 @@ export interface PostgresEventStoreOptions {
   ownsClient?: boolean;
   /** Minimum spacing of NOTIFYs to other processes (default 2 ms). */
   notifyIntervalMs?: number;
+  /** Events kept in the shared window of the head (default TAIL_MAX_EVENTS, 10,000). */
+  tailEvents?: number;
   /** Appends running at once before the next ones are grouped into one transaction (default 4). */
   appendConcurrency?: number;
 }
@@ -134,6 +137,8 @@ export class PostgresEventStore implements EventStore {
   private readonly logger: Logger;
   private readonly pageSize: number;
   readonly wakeups: Wakeups;
+  /** The shared window of the head that subscriptions there read from (one query per wake-up). */
+  readonly tail: Tail;
   private readonly appender: GroupAppender;
   private readonly subscriptions = new Set<PostgresSubscription>();
   /** Pages read lately, by request (sharedPageKey), oldest first; see SHARED_PAGES_EVENTS. */
@@ -149,6 +154,7 @@ export class PostgresEventStore implements EventStore {
     this.pageSize = options.pageSize ?? 1_000;
     this.wakeups = new Wakeups(sql, this.logger, { minIntervalMs: options.notifyIntervalMs });
     this.appender = new GroupAppender(sql, options.appendConcurrency ?? 4);
+    this.tail = new Tail(this, this.pageSize, () => this.wakeups.generation, options.tailEvents);
   }
 
   /** Creates the schema if needed and returns a store on it. */
@@ -311,7 +317,7 @@ export class PostgresEventStore implements EventStore {
   subscribeToAll(options?: SubscribeOptions): Subscription {
     if (options?.fromPosition !== undefined) parsePosition(options.fromPosition);
     validateFilter(options?.filter);
-    const subscription = new PostgresSubscription(this, this.wakeups, this.logger, {
+    const subscription = new PostgresSubscription(this, this.tail, this.wakeups, this.logger, {
       from: options?.fromPosition ?? START,
       filter: options?.filter,
       onProgress: options?.onProgress,

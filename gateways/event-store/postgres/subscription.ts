@@ -1,5 +1,6 @@
 /**
- * A subscription to the global order: reads pages from a cursor, then sleeps until woken by a
+ * A subscription to the global order: reads pages from a cursor until it reaches the store's
+ * shared window of the head (tail.ts), then takes its events from there after each wake-up by a
  * notification (or a slow safety poll). It survives lost connections by retrying from its cursor,
  * so nothing is skipped or delivered twice.
  */
@@ -9,6 +10,7 @@ import { EventStoreUnavailableError } from '../errors.js';
 import type { EventFilter, RecordedEvent, Subscription } from '../port.js';
 import { maxPosition, type Position } from '../position.js';
 import type { Page } from './store.js';
+import type { Tail } from './tail.js';
 import type { Wakeups } from './wakeups.js';
 
 /** Without notifications (lost connection) we poll this often. */
@@ -36,6 +38,7 @@ export class PostgresSubscription implements Subscription {
 
   constructor(
     private readonly reader: PageReader,
+    private readonly tail: Tail,
     private readonly wakeups: Wakeups,
     private readonly logger: Logger,
     private readonly options: PostgresSubscriptionOptions,
@@ -56,16 +59,78 @@ export class PostgresSubscription implements Subscription {
   private async *run(): AsyncGenerator<RecordedEvent> {
     const { signal } = this.abort;
     const { filter, pageSize } = this.options;
+    const tail = this.tail;
     let cursor = this.options.from;
     let heldBackDelay = 0;
     let retryDelay = 0;
+    const retry = async (error: unknown): Promise<void> => {
+      if (!(error instanceof SqlConnectionError || error instanceof EventStoreUnavailableError)) throw error;
+      if (retryDelay === 0) this.logger.warn({ err: error, cursor }, 'subscription: read failed; retrying');
+      retryDelay = Math.min(Math.max(retryDelay * 2, 25), RETRY_MAX_MS);
+      await sleep(retryDelay, signal);
+    };
+    const resumed = (): void => {
+      if (retryDelay > 0) this.logger.info({ cursor }, 'subscription: reads resumed');
+      retryDelay = 0;
+    };
+    /** Waits at the head for a wake-up after `seen` (or a poll); says whether one came. */
+    const waitAtHead = async (seen: number, heldBack: boolean): Promise<boolean> => {
+      if (heldBack) {
+        // An older transaction is still running; its commit (or a short wait) lets us read on.
+        heldBackDelay = Math.min(Math.max(heldBackDelay * 2, 2), HELD_BACK_MAX_MS);
+        await this.wakeups.wait(seen, heldBackDelay, signal);
+      } else {
+        heldBackDelay = 0;
+        await this.wakeups.wait(seen, this.wakeups.pollInterval(SAFETY_POLL_MS, POLL_WHILE_DEAF_MS), signal);
+      }
+      return this.wakeups.generation !== seen;
+    };
+    let joined = false;
     this.wakeups.acquire();
     try {
       // While the events of a page that is not the last are handed out, the next page is read.
       let ahead: { seen: number; page: Promise<Page> } | undefined;
       // At the head (the last page read was the last one), the next page is read afresh, not shared.
       let atHead = false;
+      // The tail's refresh to await before looking again: one that began after a wake-up (its
+      // generation) or after the last one this subscription saw (its number).
+      let want: { refresh: number; generation: number } | undefined;
       while (!signal.aborted) {
+        if (want) {
+          try {
+            await tail.refresh(want.refresh, want.generation);
+          } catch (error) {
+            await retry(error);
+            continue;
+          }
+          want = undefined;
+        }
+
+        // At the head, within the shared window: take the events after the cursor from it.
+        const taken = ahead ? undefined : tail.take(cursor, filter);
+        if (taken) {
+          resumed();
+          if (!joined) tail.join();
+          joined = true;
+          for (const event of taken.events) {
+            if (signal.aborted) return;
+            cursor = event.position;
+            yield event;
+          }
+          cursor = taken.to;
+          if (!taken.exhausted) {
+            want = { refresh: taken.refresh + 1, generation: 0 };
+            continue;
+          }
+          this.options.onProgress?.(cursor);
+          const woken = await waitAtHead(taken.generation, taken.heldBack);
+          want = { refresh: taken.refresh + 1, generation: woken ? taken.generation + 1 : 0 };
+          continue;
+        }
+        if (joined) tail.leave();
+        joined = false;
+
+        // Behind the window (catching up) or before there is one: pages from Postgres.
         const read = ahead ?? { seen: this.wakeups.generation, page: this.reader.readPage(cursor, pageSize, filter, { shared: !atHead }) };
         ahead = undefined;
         const seen = read.seen;
@@ -73,19 +138,17 @@ export class PostgresSubscription implements Subscription {
         try {
           page = await read.page;
         } catch (error) {
-          if (!(error instanceof SqlConnectionError || error instanceof EventStoreUnavailableError)) throw error;
-          if (retryDelay === 0) this.logger.warn({ err: error, cursor }, 'subscription: read failed; retrying');
-          retryDelay = Math.min(Math.max(retryDelay * 2, 25), RETRY_MAX_MS);
-          await sleep(retryDelay, signal);
+          await retry(error);
           continue;
         }
         atHead = page.exhausted;
-        if (!page.exhausted) {
-          ahead = { seen: this.wakeups.generation, page: this.reader.readPage(maxPosition(cursor, page.next), pageSize, filter) };
+        const next = maxPosition(cursor, page.next);
+        // Read ahead, unless the next page starts within the window.
+        if (!page.exhausted && !tail.covers(next)) {
+          ahead = { seen: this.wakeups.generation, page: this.reader.readPage(next, pageSize, filter) };
           ahead.page.catch(() => undefined);
         }
-        if (retryDelay > 0) this.logger.info({ cursor }, 'subscription: reads resumed');
-        retryDelay = 0;
+        resumed();
         for (const event of page.events) {
           if (signal.aborted) return;
           cursor = event.position;
@@ -93,17 +156,17 @@ export class PostgresSubscription implements Subscription {
         }
         cursor = maxPosition(cursor, page.next);
         if (!page.exhausted) continue;
+        // Everything up to the cursor is final: the window may start here if it has no users.
+        tail.anchor(cursor, seen, page.heldBack);
+        // Within the window now: go on from there (it reports progress and waits).
+        if (tail.covers(cursor)) continue;
         this.options.onProgress?.(cursor);
-        if (page.heldBack) {
-          // An older transaction is still running; its commit (or a short wait) lets us read on.
-          heldBackDelay = Math.min(Math.max(heldBackDelay * 2, 2), HELD_BACK_MAX_MS);
-          await this.wakeups.wait(seen, heldBackDelay, signal);
-        } else {
-          heldBackDelay = 0;
-          await this.wakeups.wait(seen, this.wakeups.pollInterval(SAFETY_POLL_MS, POLL_WHILE_DEAF_MS), signal);
-        }
+        const woken = await waitAtHead(seen, page.heldBack);
+        // A window that ends before the cursor is refreshed first: it may then cover it.
+        if (tail.endsBefore(cursor)) want = woken ? { refresh: 0, generation: seen + 1 } : { refresh: tail.refreshes + 1, generation: 0 };
       }
     } finally {
+      if (joined) tail.leave();
       this.wakeups.release();
       void this.close();
     }
