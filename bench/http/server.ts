@@ -4,12 +4,12 @@
  * and event-loop use and the SQL round trips it made. Logs go to a file, not to the benchmark's
  * stdout.
  */
-import { stat, writeFile } from 'node:fs/promises';
-import { Session } from 'node:inspector/promises';
+import { stat } from 'node:fs/promises';
 import pg from 'pg';
 import { pino, type Logger } from 'pino';
 import { loadConfig } from '../../app/config.js';
 import { startChorus, type RunningChorus } from '../../app/main.js';
+import { CpuProfiler } from '../lib/cpu-profiler.js';
 import { serveTasks } from '../lib/rpc.js';
 import type { ServerTasks } from './protocol.js';
 import { processUsage } from './usage.js';
@@ -17,7 +17,7 @@ import { processUsage } from './usage.js';
 let running: RunningChorus | undefined;
 let logger: Logger | undefined;
 let logPath: string | undefined;
-let profiler: Session | undefined;
+const profiler = new CpuProfiler();
 
 /** Every statement goes through pg.Client#query (pool queries too), one round trip each: count them. */
 let sqlQueries = 0;
@@ -43,19 +43,8 @@ serveTasks<ServerTasks>({
     if (!logger) throw new Error('Chorus is not running');
     logger.level = level;
   },
-  async startProfile() {
-    profiler = new Session();
-    profiler.connect();
-    await profiler.post('Profiler.enable');
-    await profiler.post('Profiler.start');
-  },
-  async stopProfile({ file }) {
-    if (!profiler) throw new Error('no profile running');
-    const { profile } = await profiler.post('Profiler.stop');
-    profiler.disconnect();
-    profiler = undefined;
-    await writeFile(file, JSON.stringify(profile));
-  },
+  startProfile: () => profiler.start(),
+  stopProfile: ({ file }) => profiler.stop(file),
   async stop() {
     await running?.close();
     running = undefined;

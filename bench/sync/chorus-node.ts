@@ -4,20 +4,19 @@
  * a file, and answers for its memory and for how long the sync server took to load documents
  * from the store (Room#load, timed here from outside the code under test).
  */
-import { writeFile } from 'node:fs/promises';
-import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { loadConfig } from '../../app/config.js';
 import { startChorus, type RunningChorus } from '../../app/main.js';
 import { Room } from '../../sync-server/room.js';
+import { CpuProfiler } from '../lib/cpu-profiler.js';
 import { serveTasks } from '../lib/rpc.js';
 import { memoryAfterGc } from './memory.js';
 import type { ChorusTasks } from './protocol.js';
 
 let running: RunningChorus | undefined;
 let loadTimes: number[] = [];
-let profiler: Session | undefined;
+const profiler = new CpuProfiler();
 
 const load = Room.prototype.load;
 Room.prototype.load = async function (this: Room) {
@@ -35,19 +34,8 @@ serveTasks<ChorusTasks>({
     return { url: running.url, pid: process.pid };
   },
   memory: () => memoryAfterGc(),
-  async startProfile() {
-    profiler = new Session();
-    profiler.connect();
-    await profiler.post('Profiler.enable');
-    await profiler.post('Profiler.start');
-  },
-  async stopProfile({ file }) {
-    if (!profiler) throw new Error('no profile running');
-    const { profile } = await profiler.post('Profiler.stop');
-    profiler.disconnect();
-    profiler = undefined;
-    await writeFile(file, JSON.stringify(profile));
-  },
+  startProfile: () => profiler.start(),
+  stopProfile: ({ file }) => profiler.stop(file),
   async takeLoadTimes() {
     const taken = loadTimes;
     loadTimes = [];

@@ -4,6 +4,7 @@
  * the real auth and access checks at the upgrade. The stock server takes the same room names and
  * ignores the tokens.
  */
+import { api } from '../http/workload.js';
 import { sleep } from '../lib/timing.js';
 
 export interface Member {
@@ -81,12 +82,3 @@ async function parallel(count: number, workers: number, work: (i: number) => Pro
   await Promise.all(Array.from({ length: Math.min(workers, count) }, worker));
 }
 
-async function api<T = unknown>(url: string, method: string, path: string, token?: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = {};
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
