@@ -17,6 +17,7 @@ import { CacheWriteError, type Cache } from '../gateways/redis/port.js';
 import { SqlConnectionError, type SqlClient, type SqlLock } from '../gateways/sql/port.js';
 import { cacheKeyPrefix, physicalTable, type Projection } from './projection.js';
 import { CheckpointMovedError, advanceCheckpoint, listGenerations, noteCheckpoint, recordFailure } from './registry.js';
+import { sleep } from '../gateways/sleep.js';
 
 export interface RunnerDeps {
   store: EventStore;
@@ -413,17 +414,4 @@ export class ProjectionRunner {
 function describe(error: unknown): string {
   if (error instanceof SqlConnectionError || error instanceof EventStoreUnavailableError) return 'connection lost';
   return error instanceof Error ? error.message : String(error);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

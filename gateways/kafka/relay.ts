@@ -25,6 +25,7 @@ import { createKafkaClient } from './client.js';
 import { measureLag, type Lag } from './lag.js';
 import { writeEventMessage } from './message.js';
 import { DEFAULT_TOPIC_PREFIX, KNOWN_CATEGORIES, ensureTopics, topicFor, type TopicSettings } from './topics.js';
+import { sleep } from '../sleep.js';
 
 export interface KafkaRelayOptions {
   /** Names the checkpoint and the lock: relays with different names publish independently. */
@@ -517,17 +518,4 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined>
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -11,6 +11,7 @@ import type { RecordedEvent, Subscription } from '../port.js';
 import { comparePositions, type Position } from '../position.js';
 import { fromEsdbPosition } from './codec.js';
 import { translateDriverError } from './driver-errors.js';
+import { sleep } from '../../sleep.js';
 
 const RETRY_MIN_MS = 25;
 const RETRY_MAX_MS = 2_000;
@@ -136,16 +137,3 @@ function letGo(driver: AllStreamSubscription): void {
 }
 
 function ignore(): void {}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}

@@ -12,6 +12,7 @@ import { maxPosition, type Position } from '../position.js';
 import type { Page } from './store.js';
 import type { Tail } from './tail.js';
 import type { Wakeups } from './wakeups.js';
+import { sleep } from '../../sleep.js';
 
 /** Without notifications (lost connection) we poll this often. */
 const POLL_WHILE_DEAF_MS = 250;
@@ -171,17 +172,4 @@ export class PostgresSubscription implements Subscription {
       void this.close();
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
