@@ -5,7 +5,7 @@
  */
 import { PostgresEventStore } from '../../gateways/event-store/postgres/store.js';
 import type { EventStore, Position } from '../../gateways/event-store/port.js';
-import { START, parsePosition } from '../../gateways/event-store/position.js';
+import { START } from '../../gateways/event-store/position.js';
 import type { Cache } from '../../gateways/redis/port.js';
 import type { SqlClient } from '../../gateways/sql/port.js';
 import { rebuildProjection, type RebuildProgress } from '../../projections/manager.js';
@@ -98,17 +98,7 @@ async function lag(storage: Storage, checkpoint: Position | null, head: Position
   const atHead = store.comparePositions(checkpoint ?? START, head) >= 0;
   if (atHead) return { atHead, eventsBehind: 0, eventsBehindCapped: false };
   if (!(store instanceof PostgresEventStore)) return { atHead, eventsBehind: null, eventsBehindCapped: false };
-  // Events in the same database: count along the primary key, stopping at the cap.
-  const { major, minor } = parsePosition(checkpoint ?? START);
-  const [row] = await storage.sql.query<{ n: number }>(
-    `select count(*)::int as n from (
-       select 1 from es_events
-        where (transaction_id, seq) > ($1::text::xid8, $2::bigint)
-          and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-        limit ${COUNT_CAP}) behind`,
-    [major.toString(), minor.toString()],
-  );
-  const n = row?.n ?? 0;
+  const n = await store.countAfter(checkpoint ?? START, COUNT_CAP);
   return { atHead, eventsBehind: n, eventsBehindCapped: n >= COUNT_CAP };
 }
 

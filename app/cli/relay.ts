@@ -82,7 +82,7 @@ export async function relayCommand(ctx: CliContext, args: string[]): Promise<num
 async function printStatus(ctx: CliContext, storage: Storage, settings: RelaySettings): Promise<number> {
   const stored = await readRelayCheckpoint(storage.sql, settings.name).catch(() => undefined);
   const checkpoint = stored?.position ?? null;
-  const lag = await measureLag(storage.events, storage.sql, checkpoint);
+  const lag = await measureLag(storage.events, checkpoint);
   ctx.stdout.write(
     `${JSON.stringify({
       name: settings.name,

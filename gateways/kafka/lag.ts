@@ -5,8 +5,7 @@
  */
 import { PostgresEventStore } from '../event-store/postgres/store.js';
 import type { EventStore, Position } from '../event-store/port.js';
-import { START, parsePosition } from '../event-store/position.js';
-import type { SqlClient } from '../sql/port.js';
+import { START } from '../event-store/position.js';
 
 /** Counting stops here: past it, "at least" is enough. */
 export const LAG_COUNT_CAP = 100_000;
@@ -22,7 +21,7 @@ export interface Lag {
   ms: number;
 }
 
-export async function measureLag(store: EventStore, sql: SqlClient, checkpoint: Position | null, now = Date.now()): Promise<Lag> {
+export async function measureLag(store: EventStore, checkpoint: Position | null, now = Date.now()): Promise<Lag> {
   const from = checkpoint ?? START;
   const head = await store.headPosition();
   if (store.comparePositions(from, head) >= 0) return { head, atHead: true, events: 0, eventsCapped: false, ms: 0 };
@@ -30,15 +29,6 @@ export async function measureLag(store: EventStore, sql: SqlClient, checkpoint: 
   for await (const event of store.readAll({ fromPosition: from, maxCount: 1 })) oldest = Date.parse(event.occurredAt);
   const ms = oldest === undefined ? 0 : Math.max(0, now - oldest);
   if (!(store instanceof PostgresEventStore)) return { head, atHead: false, events: null, eventsCapped: false, ms };
-  const { major, minor } = parsePosition(from);
-  const [row] = await sql.query<{ n: number }>(
-    `select count(*)::int as n from (
-       select 1 from es_events
-        where (transaction_id, seq) > ($1::text::xid8, $2::bigint)
-          and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-        limit ${LAG_COUNT_CAP}) behind`,
-    [major.toString(), minor.toString()],
-  );
-  const events = row?.n ?? 0;
+  const events = await store.countAfter(from, LAG_COUNT_CAP);
   return { head, atHead: false, events, eventsCapped: events >= LAG_COUNT_CAP, ms };
 }

@@ -222,7 +222,7 @@ export class KafkaRelay {
       return undefined;
     });
     const storedCheckpoint = stored?.position ?? null;
-    return { ...this.snapshot(), storedCheckpoint, lag: await measureLag(this.deps.store, this.deps.sql, storedCheckpoint) };
+    return { ...this.snapshot(), storedCheckpoint, lag: await measureLag(this.deps.store, storedCheckpoint) };
   }
 
   // ------------------------------------------------------------------------------------------

@@ -341,6 +341,25 @@ export class PostgresEventStore implements EventStore {
     return row ? formatPosition(row.tx, row.seq) : START;
   }
 
+  /**
+   * How many visible events come after `after`, counted along the primary key and stopping at
+   * `cap`: a follower's lag in events (cheap here, the events being in this database).
+   */
+  async countAfter(after: Position, cap: number): Promise<number> {
+    const { major, minor } = parsePosition(after);
+    const [row] = await this.withRetries(READ_ATTEMPTS, () =>
+      this.sql.query<{ n: number }>(
+        `select count(*)::int as n from (
+           select 1 from es_events
+            where (transaction_id, seq) > ($1::text::xid8, $2::bigint)
+              and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+            limit $3) behind`,
+        [major.toString(), minor.toString(), cap],
+      ),
+    );
+    return row?.n ?? 0;
+  }
+
   async deleteStream(stream: string, options?: DeleteStreamOptions): Promise<void> {
     validateStreamName(stream);
     const expected: ExpectedRevision = options?.expectedRevision === undefined ? 'any' : options.expectedRevision;
