@@ -4,6 +4,7 @@
  * too). Semantics follow Redis for the commands the port offers.
  */
 import { CacheWriteError, type Cache, type CacheGuard, type CacheWriter, type ScoredMember } from './port.js';
+import { compareMembers } from './member-order.js';
 
 type Value = { kind: 'string'; value: string } | { kind: 'zset'; members: Map<string, number> };
 
@@ -161,7 +162,7 @@ export class MemoryCache implements Cache {
 
 /** Redis orders equal scores by member, comparing bytes (UTF-8). */
 function ascending(members: Map<string, number>): ScoredMember[] {
-  return [...members].map(([member, score]) => ({ member, score })).sort((a, b) => compareScores(a.score, b.score) || compareBytes(a.member, b.member));
+  return [...members].map(([member, score]) => ({ member, score })).sort((a, b) => compareScores(a.score, b.score) || compareMembers(a.member, b.member));
 }
 
 /** Like `a - b`, but equal infinities compare equal (Infinity - Infinity is NaN). */
@@ -169,20 +170,6 @@ function compareScores(a: number, b: number): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/**
- * UTF-8 byte order, which is code point order. JavaScript's `<` compares UTF-16 units instead,
- * which puts U+10000 and above (surrogate pairs) before U+E000..U+FFFF.
- */
-function compareBytes(a: string, b: string): number {
-  const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i += 1) {
-    const x = a.codePointAt(i)!;
-    const y = b.codePointAt(i)!;
-    if (x !== y) return x - y;
-    if (x > 0xffff) i += 1;
-  }
-  return a.length - b.length;
-}
 
 function descending(members: Map<string, number>): ScoredMember[] {
   return ascending(members).reverse();

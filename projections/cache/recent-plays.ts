@@ -15,7 +15,8 @@
 import type { Cache } from '../../gateways/redis/port.js';
 import type { PlayContext } from '../../domain/listens/events.js';
 import type { CacheProjection } from '../projection.js';
-import { checkLimit, compareMembers, readPlay, type CacheKeys, type Play } from './plays.js';
+import { compareMembers } from '../../gateways/redis/member-order.js';
+import { checkLimit, readPlay, type CacheKeys, type Play } from './plays.js';
 
 export const RECENT_PLAYS_KEPT = 50;
 

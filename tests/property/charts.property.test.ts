@@ -22,7 +22,7 @@ import { createPgClient } from '../../gateways/sql/pg.js';
 import type { SqlClient } from '../../gateways/sql/port.js';
 import { DAY_BUCKET_RETENTION_DAYS, chartsProjection, topTracks, type ChartWindow } from '../../projections/cache/charts.js';
 import { playCounts, playCountsProjection, userPlayCount } from '../../projections/cache/play-counts.js';
-import { compareMembers } from '../../projections/cache/plays.js';
+import { compareMembers } from '../../gateways/redis/member-order.js';
 import { Projections } from '../../projections/manager.js';
 import { cacheKeyPrefix } from '../../projections/projection.js';
 import { listGenerations } from '../../projections/registry.js';
