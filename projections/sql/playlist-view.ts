@@ -4,8 +4,8 @@
  * (playlist-items). Reads the views of both projections.
  */
 import type { SqlExecutor } from '../../gateways/sql/port.js';
-import type { CollaboratorRole } from '../../domain/playlist/events.js';
 import type { PlaylistItem } from './playlist-items.js';
+import type { Collaborator } from './playlists.js';
 
 export interface PlaylistView {
   id: string;
@@ -15,7 +15,7 @@ export interface PlaylistView {
   public: boolean;
   collaborative: boolean;
   deleted: boolean;
-  collaborators: Array<{ userId: string; role: CollaboratorRole }>;
+  collaborators: Collaborator[];
   items: PlaylistItem[];
 }
 
