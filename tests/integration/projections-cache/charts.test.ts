@@ -7,49 +7,17 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DomainError } from '../../../domain/shared/errors.js';
-import { PostgresEventStore } from '../../../gateways/event-store/postgres/store.js';
 import type { NewEvent } from '../../../gateways/event-store/port.js';
 import { uuidv7 } from '../../../gateways/event-store/uuid.js';
-import { MemoryCache } from '../../../gateways/redis/memory.js';
-import type { Cache } from '../../../gateways/redis/port.js';
-import { RedisCache } from '../../../gateways/redis/redis.js';
-import { createPgClient } from '../../../gateways/sql/pg.js';
-import type { SqlClient } from '../../../gateways/sql/port.js';
 import { chartsProjection, topTracks, utcDay, type ChartWindow } from '../../../projections/cache/charts.js';
 import { Projections, rebuildProjection } from '../../../projections/manager.js';
 import { cacheKeyPrefix } from '../../../projections/projection.js';
-import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
-import { createTestRedis, TEST_REDIS_URL, type TestRedis } from '../../support/redis.js';
+import { appendEach, openCacheWorld, type CacheWorld } from '../../support/cache-world.js';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const DAY_MS = 86_400_000;
 
-interface World {
-  store: PostgresEventStore;
-  sql: SqlClient;
-  cache: Cache;
-  close(): Promise<void>;
-}
-
-async function openWorld(kind: 'redis' | 'memory'): Promise<World> {
-  const db: TestDatabase = await createTestDatabase('charts');
-  const sql = createPgClient({ connectionString: db.url });
-  const store = await PostgresEventStore.open(sql);
-  const redis: TestRedis | undefined = kind === 'redis' ? await createTestRedis('charts') : undefined;
-  const cache: Cache = redis ? new RedisCache({ url: TEST_REDIS_URL, keyPrefix: redis.prefix }) : new MemoryCache();
-  return {
-    store,
-    sql,
-    cache,
-    async close() {
-      await cache.close();
-      await redis?.cleanup();
-      await store.close();
-      await sql.close();
-      await db.drop();
-    },
-  };
-}
+const openWorld = (kind: 'redis' | 'memory'): Promise<CacheWorld> => openCacheWorld('charts', kind);
 
 const played = (userId: string, trackId: string, playedAt: Date, msPlayed: number): [string, NewEvent] => [
   `listens-${userId}`,
@@ -57,16 +25,11 @@ const played = (userId: string, trackId: string, playedAt: Date, msPlayed: numbe
 ];
 
 /** Appends plays one stream at a time, in order; resolves to the last position. */
-async function append(store: PostgresEventStore, plays: Array<[string, NewEvent]>): Promise<string> {
-  let position = '';
-  for (const [stream, event] of plays) position = (await store.append(stream, [event])).position;
-  return position;
-}
 
 const entries = (list: Array<{ trackId: string; plays: number }>) => list.map((e) => `${e.trackId}=${e.plays}`);
 
 describe.each(['redis', 'memory'] as const)('charts read model (cache on %s)', (kind) => {
-  let world: World;
+  let world: CacheWorld;
   let projections: Projections | undefined;
   afterEach(async () => {
     await projections?.stop();
@@ -90,7 +53,7 @@ describe.each(['redis', 'memory'] as const)('charts read model (cache on %s)', (
 
   it('ranks the day, the week (7 days summed) and all time, counting only plays from 30 s on', async () => {
     world = await openWorld(kind);
-    const last = await append(world.store, [
+    const last = await appendEach(world.store, [
       played('ann', 't1', daysBack(0), 30_000),
       played('bob', 't1', daysBack(0, 3_600_000), 200_000),
       played('bob', 't1', daysBack(0), 29_999), // short: history only
@@ -125,7 +88,7 @@ describe.each(['redis', 'memory'] as const)('charts read model (cache on %s)', (
   it('buckets by the UTC day of playedAt, whatever its offset, and places a late offline play on the day it was heard', async () => {
     world = await openWorld(kind);
     const midnight = new Date(utcDay(now.getTime()) * DAY_MS);
-    await append(world.store, [
+    await appendEach(world.store, [
       played('ann', 'late-night', new Date(midnight.getTime() - 1), 40_000),
       played('ann', 'early', midnight, 40_000),
     ]);
@@ -136,13 +99,13 @@ describe.each(['redis', 'memory'] as const)('charts read model (cache on %s)', (
       { id: uuidv7(), type: 'TrackPlayed', data: { userId: 'bob', trackId: 'offset', playedAt: offset, msPlayed: 40_000 } },
     ];
     const p = await start();
-    await p.waitFor(['charts'], await append(world.store, [withOffset]), 10_000);
+    await p.waitFor(['charts'], await appendEach(world.store, [withOffset]), 10_000);
     expect(await chart('day')).toEqual(['early=1']);
     expect(await chart('day', daysBack(1))).toEqual(['late-night=1']);
     expect(await chart('day', daysBack(2))).toEqual(['offset=1']);
 
     // Made offline three days ago, uploaded now: it counts for that day (and the week), not today.
-    const late = await append(world.store, [played('cid', 'offline', daysBack(3), 50_000)]);
+    const late = await appendEach(world.store, [played('cid', 'offline', daysBack(3), 50_000)]);
     await p.waitFor(['charts'], late, 10_000);
     expect(await chart('day', daysBack(3))).toEqual(['offline=1']);
     expect(await chart('day')).toEqual(['early=1']);
@@ -167,7 +130,7 @@ describe.each(['redis', 'memory'] as const)('charts read model (cache on %s)', (
       played(users[i % 3]!, `t${(i * 7) % 11}`, daysBack((i * 5) % 12, (i * 997_331) % DAY_MS), i % 4 === 0 ? 12_000 : 30_000 + i),
     );
     const p = await start(7);
-    for (let i = 0; i < plays.length; i += 25) await p.waitFor(['charts'], await append(world.store, plays.slice(i, i + 25)), 10_000);
+    for (let i = 0; i < plays.length; i += 25) await p.waitFor(['charts'], await appendEach(world.store, plays.slice(i, i + 25)), 10_000);
     const snapshot = async (keys: (suffix: string) => string) => {
       const out: Record<string, string[]> = {};
       for (let back = -1; back <= 13; back += 1) {

@@ -5,14 +5,8 @@
  */
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PostgresEventStore } from '../../../gateways/event-store/postgres/store.js';
 import type { NewEvent } from '../../../gateways/event-store/port.js';
 import { uuidv7 } from '../../../gateways/event-store/uuid.js';
-import { MemoryCache } from '../../../gateways/redis/memory.js';
-import type { Cache } from '../../../gateways/redis/port.js';
-import { RedisCache } from '../../../gateways/redis/redis.js';
-import { createPgClient } from '../../../gateways/sql/pg.js';
-import type { SqlClient } from '../../../gateways/sql/port.js';
 import {
   playCount,
   playCounts,
@@ -22,51 +16,20 @@ import {
 } from '../../../projections/cache/play-counts.js';
 import { Projections, rebuildProjection } from '../../../projections/manager.js';
 import { cacheKeyPrefix } from '../../../projections/projection.js';
-import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
-import { createTestRedis, TEST_REDIS_URL, type TestRedis } from '../../support/redis.js';
+import { appendEach, openCacheWorld, type CacheWorld } from '../../support/cache-world.js';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-interface World {
-  store: PostgresEventStore;
-  sql: SqlClient;
-  cache: Cache;
-  close(): Promise<void>;
-}
-
-async function openWorld(kind: 'redis' | 'memory'): Promise<World> {
-  const db: TestDatabase = await createTestDatabase('counts');
-  const sql = createPgClient({ connectionString: db.url });
-  const store = await PostgresEventStore.open(sql);
-  const redis: TestRedis | undefined = kind === 'redis' ? await createTestRedis('counts') : undefined;
-  const cache: Cache = redis ? new RedisCache({ url: TEST_REDIS_URL, keyPrefix: redis.prefix }) : new MemoryCache();
-  return {
-    store,
-    sql,
-    cache,
-    async close() {
-      await cache.close();
-      await redis?.cleanup();
-      await store.close();
-      await sql.close();
-      await db.drop();
-    },
-  };
-}
+const openWorld = (kind: 'redis' | 'memory'): Promise<CacheWorld> => openCacheWorld('counts', kind);
 
 const played = (userId: string, trackId: string, msPlayed: number, playedAt = '2026-03-01T12:00:00.000Z'): [string, NewEvent] => [
   `listens-${userId}`,
   { id: uuidv7(), type: 'TrackPlayed', data: { userId, trackId, playedAt, msPlayed } },
 ];
 
-async function append(store: PostgresEventStore, plays: Array<[string, NewEvent]>): Promise<string> {
-  let position = '';
-  for (const [stream, event] of plays) position = (await store.append(stream, [event])).position;
-  return position;
-}
 
 describe.each(['redis', 'memory'] as const)('play counts read model (cache on %s)', (kind) => {
-  let world: World;
+  let world: CacheWorld;
   let projections: Projections | undefined;
   afterEach(async () => {
     await projections?.stop();
@@ -83,7 +46,7 @@ describe.each(['redis', 'memory'] as const)('play counts read model (cache on %s
   it('counts plays from 30 s on per track and per user, and answers many tracks in one MGET', async () => {
     world = await openWorld(kind);
     const p = await start();
-    const last = await append(world.store, [
+    const last = await appendEach(world.store, [
       played('ann', 't1', 30_000),
       played('ann', 't1', 240_000),
       played('bob', 't1', 45_000),
@@ -111,7 +74,7 @@ describe.each(['redis', 'memory'] as const)('play counts read model (cache on %s
     await expect(userTopTracks(world.cache, keys, 'ann', 0)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
 
     // And live: the counters move with new plays.
-    await p.waitFor(['play-counts'], await append(world.store, [played('dan', 't3', 60_000), played('dan', 't1', 60_000)]), 10_000);
+    await p.waitFor(['play-counts'], await appendEach(world.store, [played('dan', 't3', 60_000), played('dan', 't1', 60_000)]), 10_000);
     expect(await playCounts(world.cache, keys, ['t1', 't2', 't3'])).toEqual([4, 1, 1]);
   });
 
@@ -121,7 +84,7 @@ describe.each(['redis', 'memory'] as const)('play counts read model (cache on %s
     const tracks = Array.from({ length: 9 }, (_, i) => `t${i}`);
     const plays = Array.from({ length: 150 }, (_, i) => played(users[i % 4]!, tracks[(i * 5) % 9]!, i % 3 === 0 ? 29_000 : 30_000));
     const p = await start(4);
-    for (let i = 0; i < plays.length; i += 30) await p.waitFor(['play-counts'], await append(world.store, plays.slice(i, i + 30)), 10_000);
+    for (let i = 0; i < plays.length; i += 30) await p.waitFor(['play-counts'], await appendEach(world.store, plays.slice(i, i + 30)), 10_000);
     const snapshot = async (keys: (suffix: string) => string) => ({
       tracks: await playCounts(world.cache, keys, tracks),
       users: await Promise.all(users.map((u) => userTopTracks(world.cache, keys, u, 50))),

@@ -5,48 +5,16 @@
  */
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PostgresEventStore } from '../../../gateways/event-store/postgres/store.js';
 import type { NewEvent } from '../../../gateways/event-store/port.js';
 import { uuidv7 } from '../../../gateways/event-store/uuid.js';
-import { MemoryCache } from '../../../gateways/redis/memory.js';
-import type { Cache } from '../../../gateways/redis/port.js';
-import { RedisCache } from '../../../gateways/redis/redis.js';
-import { createPgClient } from '../../../gateways/sql/pg.js';
-import type { SqlClient } from '../../../gateways/sql/port.js';
 import { RECENT_PLAYS_KEPT, recentPlays, recentPlaysProjection } from '../../../projections/cache/recent-plays.js';
 import { Projections, rebuildProjection } from '../../../projections/manager.js';
 import { cacheKeyPrefix } from '../../../projections/projection.js';
-import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
-import { createTestRedis, TEST_REDIS_URL, type TestRedis } from '../../support/redis.js';
+import { appendEach, openCacheWorld, type CacheWorld } from '../../support/cache-world.js';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-interface World {
-  store: PostgresEventStore;
-  sql: SqlClient;
-  cache: Cache;
-  close(): Promise<void>;
-}
-
-async function openWorld(kind: 'redis' | 'memory'): Promise<World> {
-  const db: TestDatabase = await createTestDatabase('recent');
-  const sql = createPgClient({ connectionString: db.url });
-  const store = await PostgresEventStore.open(sql);
-  const redis: TestRedis | undefined = kind === 'redis' ? await createTestRedis('recent') : undefined;
-  const cache: Cache = redis ? new RedisCache({ url: TEST_REDIS_URL, keyPrefix: redis.prefix }) : new MemoryCache();
-  return {
-    store,
-    sql,
-    cache,
-    async close() {
-      await cache.close();
-      await redis?.cleanup();
-      await store.close();
-      await sql.close();
-      await db.drop();
-    },
-  };
-}
+const openWorld = (kind: 'redis' | 'memory'): Promise<CacheWorld> => openCacheWorld('recent', kind);
 
 const BASE = Date.parse('2026-03-01T00:00:00.000Z');
 const at = (minutes: number) => new Date(BASE + minutes * 60_000).toISOString();
@@ -56,14 +24,9 @@ const played = (userId: string, trackId: string, playedAt: string, msPlayed = 60
   { id: uuidv7(), type: 'TrackPlayed', data: { userId, trackId, playedAt, msPlayed, ...(context ? { context } : {}) } },
 ];
 
-async function append(store: PostgresEventStore, plays: Array<[string, NewEvent]>): Promise<string> {
-  let position = '';
-  for (const [stream, event] of plays) position = (await store.append(stream, [event])).position;
-  return position;
-}
 
 describe.each(['redis', 'memory'] as const)('recent plays read model (cache on %s)', (kind) => {
-  let world: World;
+  let world: CacheWorld;
   let projections: Projections | undefined;
   afterEach(async () => {
     await projections?.stop();
@@ -80,7 +43,7 @@ describe.each(['redis', 'memory'] as const)('recent plays read model (cache on %
   it('lists a user\'s plays newest first, short ones included, with their context', async () => {
     world = await openWorld(kind);
     const p = await start();
-    const last = await append(world.store, [
+    const last = await appendEach(world.store, [
       played('ann', 't1', at(0), 200_000),
       played('ann', 't2', at(10), 3_000, { type: 'playlist', id: 'p1' }), // a skip: history all the same
       played('bob', 't9', at(5)),
@@ -107,17 +70,17 @@ describe.each(['redis', 'memory'] as const)('recent plays read model (cache on %
     // The same track twice at the same time is two plays.
     const plays = Array.from({ length: 60 }, (_, i) => played('ann', `t${i}`, at(100 + i)));
     plays.push(played('ann', 't59', at(159)));
-    await p.waitFor(['recent-plays'], await append(world.store, plays), 10_000);
+    await p.waitFor(['recent-plays'], await appendEach(world.store, plays), 10_000);
     const keys = p.cacheKeys('recent-plays');
     const list = await recentPlays(world.cache, keys, 'ann', 50);
     expect(list).toHaveLength(RECENT_PLAYS_KEPT);
     expect(list.slice(0, 3).map((r) => r.trackId)).toEqual(['t59', 't59', 't58']);
     expect(list.at(-1)).toMatchObject({ trackId: 't11', playedAt: at(111) });
 
-    await p.waitFor(['recent-plays'], await append(world.store, [played('ann', 'old-offline', at(50))]), 10_000);
+    await p.waitFor(['recent-plays'], await appendEach(world.store, [played('ann', 'old-offline', at(50))]), 10_000);
     expect(await recentPlays(world.cache, keys, 'ann', 50)).toEqual(list);
 
-    await p.waitFor(['recent-plays'], await append(world.store, [played('ann', 'newer-offline', at(130.5))]), 10_000);
+    await p.waitFor(['recent-plays'], await appendEach(world.store, [played('ann', 'newer-offline', at(130.5))]), 10_000);
     const after = await recentPlays(world.cache, keys, 'ann', 50);
     expect(after).toHaveLength(RECENT_PLAYS_KEPT);
     expect(after.map((r) => r.trackId)).toContain('newer-offline');
@@ -130,7 +93,7 @@ describe.each(['redis', 'memory'] as const)('recent plays read model (cache on %
     // Many plays share a playedAt, so which ones survive the cut depends on Redis's tie order.
     const plays = Array.from({ length: 170 }, (_, i) => played(users[i % 2]!, `t${i % 13}`, at((i * 7) % 40), 1_000 * (i % 90)));
     const p = await start(3);
-    for (let i = 0; i < plays.length; i += 40) await p.waitFor(['recent-plays'], await append(world.store, plays.slice(i, i + 40)), 10_000);
+    for (let i = 0; i < plays.length; i += 40) await p.waitFor(['recent-plays'], await appendEach(world.store, plays.slice(i, i + 40)), 10_000);
     const snapshot = (keys: (suffix: string) => string) => Promise.all(users.map((u) => recentPlays(world.cache, keys, u, 50)));
     const incremental = await snapshot(p.cacheKeys('recent-plays'));
     expect(incremental.map((list) => list.length)).toEqual([50, 50]);
