@@ -4,8 +4,6 @@
  * conflict with the stored catalog, or not even JSON — is rejected with every problem and its
  * path, before anything is written.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,28 +14,11 @@ import type { RecordedEvent } from '../../../gateways/event-store/port.js';
 import { createPgClient } from '../../../gateways/sql/pg.js';
 import type { SqlClient } from '../../../gateways/sql/port.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
+import { runChorusCli } from '../../support/cli.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/chorus.mjs', import.meta.url));
+const run = (args: string[], env: Record<string, string>) => runChorusCli(args, { ESDB_URL: '', REDIS_URL: '', ...env });
 const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/catalog/${name}`, import.meta.url));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(args: string[], env: Record<string, string>): Promise<Run> {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ESDB_URL: '', REDIS_URL: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
-}
 
 /** The problem lines of a rejected import (after its header line). */
 const problemLines = (stderr: string) =>

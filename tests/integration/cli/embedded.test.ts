@@ -2,33 +2,19 @@
  * The CLI in embedded mode: it works directly on the data folder (PGlite), and while a running
  * server holds the folder it says so — naming the process — instead of failing obscurely.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChorusProcess } from '../../support/process.js';
+import { runChorusCli } from '../../support/cli.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/chorus.mjs', import.meta.url));
 const SMALL = fileURLToPath(new URL('../../fixtures/catalog/small.json', import.meta.url));
 
 /** No server URLs: embedded mode whatever the test runner's environment says. */
 const EMBEDDED = { DATABASE_URL: '', ESDB_URL: '', REDIS_URL: '', KAFKA_BROKERS: '' };
-
-async function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...EMBEDDED, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
-}
+const run = (args: string[], env: Record<string, string>) => runChorusCli(args, { ...EMBEDDED, ...env });
 
 describe('chorus CLI in embedded mode', () => {
   let dataDir: string;

@@ -3,9 +3,7 @@
  * --from (exclusive), repeatable filters, --limit, --follow until SIGTERM, a bad --from, and a
  * reader that goes away early (`| head -1`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toEnvelope, type EventEnvelope } from '../../../gateways/event-store/envelope.js';
 import { PostgresEventStore } from '../../../gateways/event-store/postgres/store.js';
@@ -14,32 +12,13 @@ import { uuidv7 } from '../../../gateways/event-store/uuid.js';
 import { createPgClient } from '../../../gateways/sql/pg.js';
 import type { SqlClient } from '../../../gateways/sql/port.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
+import { runChorusCli, startChorusCli } from '../../support/cli.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/chorus.mjs', import.meta.url));
+const NO_OTHER_SERVERS = { ESDB_URL: '', REDIS_URL: '' };
+const start = (args: string[], env: Record<string, string>) => startChorusCli(args, { ...NO_OTHER_SERVERS, ...env });
+const run = (args: string[], env: Record<string, string>) => runChorusCli(args, { ...NO_OTHER_SERVERS, ...env });
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
 
-function start(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ESDB_URL: '', REDIS_URL: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
-async function run(args: string[], env: Record<string, string>): Promise<Run> {
-  const child = start(args, env);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
-  return { code, signal, stdout, stderr };
-}
 
 const lines = (text: string): EventEnvelope[] =>
   text

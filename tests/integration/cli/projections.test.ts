@@ -3,10 +3,7 @@
  * test (the real list may be empty or change), on real Postgres and Redis; and the command as a
  * real process.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../app/cli.js';
 import type { StatusReport } from '../../../app/cli/projections.js';
@@ -19,8 +16,7 @@ import type { SqlClient } from '../../../gateways/sql/port.js';
 import type { CacheProjection, Projection, SqlProjection } from '../../../projections/projection.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
 import { createTestRedis, TEST_REDIS_URL, type TestRedis } from '../../support/redis.js';
-
-const BIN = fileURLToPath(new URL('../../../bin/chorus.mjs', import.meta.url));
+import { runChorusCli } from '../../support/cli.js';
 
 /** Counts Ticked events per stream. */
 const ticks: SqlProjection = {
@@ -218,15 +214,7 @@ describe('chorus projections', () => {
   });
 
   it('runs as a process: status against the configured database', async () => {
-    const child = spawn(process.execPath, [BIN, 'projections', 'status', '--json'], {
-      env: { ...process.env, LOG_LEVEL: 'warn', DATABASE_URL: db.url, REDIS_URL: '', ESDB_URL: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const [code] = (await once(child, 'close')) as [number | null];
+    const { code, stdout, stderr } = await runChorusCli(['projections', 'status', '--json'], { DATABASE_URL: db.url, REDIS_URL: '', ESDB_URL: '' });
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as StatusReport;

@@ -2,26 +2,12 @@
  * The CLI's usage as a real process: help on stdout with exit code 0, and every usage error as
  * one line on stderr with exit code 2, before anything is opened.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runChorusCli } from '../../support/cli.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/chorus.mjs', import.meta.url));
-
-async function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    // An unreachable database: a usage error must be found before any connection is tried.
-    env: { ...process.env, LOG_LEVEL: 'warn', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', ESDB_URL: '', REDIS_URL: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
-}
+/** An unreachable database: a usage error must be found before any connection is tried. */
+const NO_SERVERS = { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', ESDB_URL: '', REDIS_URL: '' };
+const run = (args: string[], env: Record<string, string> = {}) => runChorusCli(args, { ...NO_SERVERS, ...env });
 
 describe('chorus usage', () => {
   it('prints help on stdout with exit code 0', async () => {
