@@ -179,40 +179,38 @@ const toFollowUser = (row: FollowUserRow): FollowUser =>
     ? { userId: row.user_id, followedAt: iso(row.at) }
     : { userId: row.user_id, displayName: row.display_name, followedAt: iso(row.at) };
 
+/** The two sides of the follower graph: the column naming `userId`, the other end, and its count in `users`. */
+const SIDES = {
+  followers: { self: 'followee_id', other: 'follower_id', count: 'followers' },
+  following: { self: 'follower_id', other: 'followee_id', count: 'following' },
+} as const;
+
 /** Who follows `userId`, newest first. */
-export async function followers(sql: SqlExecutor, userId: string, page: PageOptions = {}): Promise<Page<FollowUser>> {
-  const rows = await sql.query<FollowUserRow>(
-    `select f.follower_id as user_id, u.display_name, f.at
-       from user_follows f left join users u on u.user_id = f.follower_id
-      where f.followee_id = $1
-      order by f.at desc, f.follower_id
-      limit $2 offset $3`,
-    [userId, clampLimit(page.limit), clampOffset(page.offset)],
-  );
-  const [count] = await sql.query<{ total: number }>(
-    `select coalesce((select u.followers from users u where u.user_id = $1),
-                     (select count(*)::int from user_follows f where f.followee_id = $1)) as total`,
-    [userId],
-  );
-  return { items: rows.map(toFollowUser), total: count?.total ?? 0 };
+export function followers(sql: SqlExecutor, userId: string, page: PageOptions = {}): Promise<Page<FollowUser>> {
+  return followPage(sql, 'followers', userId, page);
 }
 
 /** Whom `userId` follows, newest first. */
-export async function following(sql: SqlExecutor, userId: string, page: PageOptions = {}): Promise<Page<FollowUser>> {
+export function following(sql: SqlExecutor, userId: string, page: PageOptions = {}): Promise<Page<FollowUser>> {
+  return followPage(sql, 'following', userId, page);
+}
+
+async function followPage(sql: SqlExecutor, side: keyof typeof SIDES, userId: string, page: PageOptions): Promise<Page<FollowUser>> {
+  const { self, other, count } = SIDES[side];
   const rows = await sql.query<FollowUserRow>(
-    `select f.followee_id as user_id, u.display_name, f.at
-       from user_follows f left join users u on u.user_id = f.followee_id
-      where f.follower_id = $1
-      order by f.at desc, f.followee_id
+    `select f.${other} as user_id, u.display_name, f.at
+       from user_follows f left join users u on u.user_id = f.${other}
+      where f.${self} = $1
+      order by f.at desc, f.${other}
       limit $2 offset $3`,
     [userId, clampLimit(page.limit), clampOffset(page.offset)],
   );
-  const [count] = await sql.query<{ total: number }>(
-    `select coalesce((select u.following from users u where u.user_id = $1),
-                     (select count(*)::int from user_follows f where f.follower_id = $1)) as total`,
+  const [total] = await sql.query<{ total: number }>(
+    `select coalesce((select u.${count} from users u where u.user_id = $1),
+                     (select count(*)::int from user_follows f where f.${self} = $1)) as total`,
     [userId],
   );
-  return { items: rows.map(toFollowUser), total: count?.total ?? 0 };
+  return { items: rows.map(toFollowUser), total: total?.total ?? 0 };
 }
 
 export async function isFollowing(sql: SqlExecutor, userId: string, followeeId: string): Promise<boolean> {
