@@ -1,9 +1,10 @@
 // @ts-check
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['scratch/', 'node_modules/', '.chorus/', 'tools/kafka/dist/', 'tools/kafka/target/', 'bench/results/', 'coverage/', 'dist/'] },
+  { ignores: ['scratch/', 'node_modules/', '.chorus/', 'tools/kafka/dist/', 'tools/kafka/target/', 'bench/results/', 'coverage/', 'dist/', 'web/dist/', 'web/.dist-*/', 'test-results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -23,7 +24,17 @@ export default tseslint.config(
     },
   },
   {
+    // The browser client.
+    files: ['web/src/**'],
+    languageOptions: { globals: globals.browser },
+  },
+  {
     files: ['tools/**', 'bin/**', 'bench/**', 'tests/**'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    // CommonJS configuration files (the layer check's).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
   },
 );

@@ -279,8 +279,8 @@ describe('catalog decider: attaching audio', () => {
       .then([audioAttached(audio)]);
   });
 
-  it('only uri, mimeType and bytes of the audio are recorded', () => {
-    const audio = { ...mp3, bitrate: 320 } as TrackAudio;
+  it('only the known fields of the audio are recorded', () => {
+    const audio = { ...mp3, volume: 11 } as TrackAudio;
     given(catalogDecider, [artistAdded, albumReleased])
       .when(attach({ audio }))
       .then([audioAttached(mp3)]);
@@ -404,6 +404,23 @@ const catalogCommandArb: fc.Arbitrary<CatalogCommand> = fc.oneof(
     artistId: fc.constant('art-1'),
     trackId: fc.constantFrom('t0', 't1', 't2', 't3'),
     audio: fc.constantFrom(mp3, { uri: 'u', mimeType: 'audio/ogg' }),
+    at: fc.constant(later),
+  }),
+  fc.record({
+    type: fc.constant('ReviseAlbum' as const),
+    artistId: fc.constant('art-1'),
+    albumId: fc.constantFrom('alb-1', 'alb-2', 'alb-3'),
+    title: fc.constantFrom('Title', 'Retitled'),
+    releaseDate: fc.constantFrom('', '2024'),
+    tracks: albumTracksArb,
+  }),
+  fc.record({
+    type: fc.constant('ChangeTrackAvailability' as const),
+    artistId: fc.constant('art-1'),
+    trackId: fc.constantFrom('t0', 't1', 't2', 't3'),
+    available: fc.option(fc.boolean(), { nil: undefined }),
+    markets: fc.option(fc.option(fc.constantFrom<string[]>(['SE'], ['NO', 'SE'], []), { nil: null }), { nil: undefined }),
+    reason: fc.constantFrom('source-missing' as const, 'markets-changed' as const),
     at: fc.constant(later),
   }),
 );

@@ -54,6 +54,43 @@ export function listEntries(doc: Y.Doc): Entry[] {
   return out.sort(byOrder);
 }
 
+/** One entry by id (undefined when it is not there, or malformed): O(1), for change tracking. */
+export function entryById(doc: Y.Doc, entryId: string): Entry | undefined {
+  return readEntry(entryId, entriesMap(doc).get(entryId));
+}
+
+/**
+ * Calls `touched` after every transaction of `doc` with the entry ids it changed (added, removed
+ * or changed inside) and whether it changed `meta`: O(changes), whatever the document's size.
+ * Returns a function that stops it.
+ */
+export function observeTouched(doc: Y.Doc, touched: (entryIds: ReadonlySet<string>, meta: boolean) => void): () => void {
+  let ids = new Set<string>();
+  let meta = false;
+  const onEntries = (events: Array<Y.YEvent<Y.AbstractType<unknown>>>) => {
+    for (const event of events) {
+      if (event.path.length === 0) for (const key of (event as Y.YMapEvent<unknown>).keysChanged) ids.add(key);
+      else ids.add(String(event.path[0]));
+    }
+  };
+  const onMeta = () => (meta = true);
+  const afterTransaction = () => {
+    if (ids.size === 0 && !meta) return;
+    const [changed, metaChanged] = [ids, meta];
+    ids = new Set();
+    meta = false;
+    touched(changed, metaChanged);
+  };
+  entriesMap(doc).observeDeep(onEntries);
+  metaMap(doc).observe(onMeta);
+  doc.on('afterTransaction', afterTransaction);
+  return () => {
+    entriesMap(doc).unobserveDeep(onEntries);
+    metaMap(doc).unobserve(onMeta);
+    doc.off('afterTransaction', afterTransaction);
+  };
+}
+
 export function readMeta(doc: Y.Doc): { name?: string; description?: string } {
   const meta = metaMap(doc);
   const name = meta.get('name');

@@ -36,8 +36,15 @@ export type PlaylistEdited = DomainEvent<
   'PlaylistEdited',
   { playlistId: string; update: string; changes: PlaylistChange[]; editedBy: string; at: string }
 >;
-/** The whole document state (base64) as of `upToRevision`; loading starts from the last one. */
-export type PlaylistCompacted = DomainEvent<'PlaylistCompacted', { playlistId: string; state: string; upToRevision: number; at: string }>;
+/**
+ * The whole document state as of `upToRevision`; loading starts from the last one. A state too
+ * large for one event is cut into `parts` events (appended together) that share `id`, `part`
+ * numbering them from 0; `state` is the part's text (`encoding` says how the bytes were packed).
+ */
+export type PlaylistCompacted = DomainEvent<
+  'PlaylistCompacted',
+  { playlistId: string; state: string; upToRevision: number; at: string; id?: string; part?: number; parts?: number; encoding?: string }
+>;
 
 export type PlaylistEvent =
   | PlaylistCreated

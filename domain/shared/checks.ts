@@ -1,12 +1,12 @@
 /** Small input checks shared by the deciders (the HTTP edge validates too; the domain never trusts it). */
 import { reject } from './errors.js';
+import { isId } from './ids.js';
 
 export const MAX_NAME_LENGTH = 200;
 export const MAX_DESCRIPTION_LENGTH = 1_000;
-const ID = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
 
 export function checkId(value: string, what: string): string {
-  if (typeof value !== 'string' || !ID.test(value)) {
+  if (typeof value !== 'string' || !isId(value)) {
     reject('VALIDATION_FAILED', `${what} ${JSON.stringify(value)} must be 1-128 letters, digits or ._:@- (not starting with a symbol)`);
   }
   return value;

@@ -5,6 +5,7 @@
 export type DomainErrorCode =
   | 'VALIDATION_FAILED'
   | 'USER_NOT_FOUND'
+  | 'USER_REMOVED'
   | 'CANNOT_FOLLOW_SELF'
   | 'TRACK_NOT_FOUND'
   | 'ARTIST_NOT_FOUND'
@@ -14,7 +15,18 @@ export type DomainErrorCode =
   | 'PLAYLIST_DELETED'
   | 'FORBIDDEN'
   | 'CATALOG_CONFLICT'
-  | 'INVALID_PLAY';
+  | 'INVALID_PLAY'
+  | 'TRACK_HAS_NO_AUDIO'
+  | 'TRACK_UNAVAILABLE_IN_REGION'
+  | 'DEVICE_NOT_FOUND'
+  | 'DEVICE_REMOVED'
+  | 'DEVICE_LIMIT_REACHED'
+  | 'NO_ACTIVE_DEVICE'
+  | 'PLAYER_IDLE'
+  | 'QUEUE_FULL'
+  | 'DOWNLOAD_DEVICE_LIMIT'
+  | 'DOWNLOAD_TRACK_LIMIT'
+  | 'DOWNLOAD_REVOKED';
 
 export class DomainError extends Error {
   override readonly name = 'DomainError';

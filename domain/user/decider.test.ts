@@ -61,6 +61,9 @@ describe('user decider: registration', () => {
       status: 'registered',
       userId: 'alice',
       displayName: 'Alice',
+      role: 'user',
+      plan: 'free',
+      country: null,
       following: new Set(),
       artists: new Set(),
       playlists: new Set(),
@@ -391,6 +394,11 @@ function modelStep(model: Model, command: UserCommand): { rejected: string } | {
       return command.trackExists ? toggle('likes', command.trackId, true) : { rejected: 'TRACK_NOT_FOUND' };
     case 'UnlikeTrack':
       return validId(command.trackId) ? toggle('likes', command.trackId, false) : { rejected: 'VALIDATION_FAILED' };
+    case 'ChangeSubscription':
+    case 'ChangeRole':
+    case 'ChangeProfile':
+    case 'RemoveUser':
+      return { next: model, changed: false };
   }
 }
 

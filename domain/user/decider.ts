@@ -1,5 +1,6 @@
 /**
- * The user aggregate: registration, follows (users, artists, playlists) and liked tracks.
+ * The user aggregate: registration, role, plan, country and profile, removal, follows (users,
+ * artists, playlists) and liked tracks.
  *
  * Registering again (an app signing in once more) records nothing and keeps the display name.
  * Following is idempotent, as users expect of a follow button and as HTTP PUT/DELETE promise:
@@ -10,10 +11,21 @@
 import { assertNever, type Decider } from '../shared/decider.js';
 import { checkId, checkName, checkTime } from '../shared/checks.js';
 import { reject } from '../shared/errors.js';
-import type { UserEvent } from './events.js';
+import type { Plan, Role, UserEvent } from './events.js';
+
+const PLANS: readonly Plan[] = ['free', 'premium'];
+const ROLES: readonly Role[] = ['user', 'admin'];
+const COUNTRY = /^[A-Z]{2}$/;
+/** What a local account signs in with: 1-64 letters, digits or ._@- (not starting with a symbol). */
+export const USERNAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
 
 export type UserCommand =
-  | { type: 'RegisterUser'; userId: string; displayName: string; at: string }
+  | { type: 'RegisterUser'; userId: string; displayName: string; plan?: Plan; country?: string; role?: Role; username?: string; at: string }
+  | { type: 'ChangeRole'; userId: string; role: Role; at: string }
+  | { type: 'ChangeProfile'; userId: string; displayName: string; at: string }
+  | { type: 'RemoveUser'; userId: string; at: string }
+  /** Sets what is given (plan, country: null to forget it); records only what changes. */
+  | { type: 'ChangeSubscription'; userId: string; plan?: Plan; country?: string | null; at: string }
   | { type: 'FollowUser'; userId: string; followeeId: string; followeeExists: boolean; at: string }
   | { type: 'UnfollowUser'; userId: string; followeeId: string; at: string }
   | { type: 'FollowArtist'; userId: string; artistId: string; artistExists: boolean; at: string }
@@ -25,10 +37,14 @@ export type UserCommand =
 
 export type UserState =
   | { status: 'unregistered' }
+  | { status: 'removed'; userId: string }
   | {
       status: 'registered';
       userId: string;
       displayName: string;
+      role: Role;
+      plan: Plan;
+      country: string | null;
       following: ReadonlySet<string>;
       artists: ReadonlySet<string>;
       playlists: ReadonlySet<string>;
@@ -42,14 +58,58 @@ function registered(state: UserState, userId: string): Registered {
   return state;
 }
 
+function checkRole(role: unknown): Role {
+  if (!ROLES.includes(role as Role)) reject('VALIDATION_FAILED', `role must be ${ROLES.join(' or ')}`);
+  return role as Role;
+}
+
+function checkUsername(username: unknown): string {
+  if (typeof username !== 'string' || !USERNAME.test(username)) {
+    reject('VALIDATION_FAILED', 'username must be 1-64 letters, digits or ._@- (not starting with a symbol)');
+  }
+  return username as string;
+}
+
 export function decideUser(command: UserCommand, state: UserState): UserEvent[] {
   const at = checkTime(command.at, 'at');
   const userId = checkId(command.userId, 'userId');
   switch (command.type) {
     case 'RegisterUser': {
       const displayName = checkName(command.displayName, 'displayName');
-      if (state.status === 'registered') return [];
-      return [{ type: 'UserRegistered', data: { userId, displayName, registeredAt: at } }];
+      const plan = command.plan === undefined ? undefined : checkPlan(command.plan);
+      const country = command.country === undefined ? undefined : checkCountry(command.country);
+      const role = command.role === undefined ? undefined : checkRole(command.role);
+      const username = command.username === undefined ? undefined : checkUsername(command.username);
+      if (state.status === 'removed') reject('USER_REMOVED', `user ${userId} was removed`);
+      // Registering again never changes the role or the username: only an admin does that.
+      if (state.status === 'registered') return subscriptionChanges(state, plan, country, at);
+      const data: Extract<UserEvent, { type: 'UserRegistered' }>['data'] = { userId, displayName, registeredAt: at };
+      if (plan && plan !== 'free') data.plan = plan;
+      if (country) data.country = country;
+      if (role && role !== 'user') data.role = role;
+      if (username) data.username = username;
+      return [{ type: 'UserRegistered', data }];
+    }
+    case 'ChangeRole': {
+      const user = registered(state, userId);
+      const role = checkRole(command.role);
+      return role === user.role ? [] : [{ type: 'UserRoleChanged', data: { userId, role, at } }];
+    }
+    case 'ChangeProfile': {
+      const user = registered(state, userId);
+      const displayName = checkName(command.displayName, 'displayName');
+      return displayName === user.displayName ? [] : [{ type: 'UserProfileChanged', data: { userId, displayName, at } }];
+    }
+    case 'RemoveUser': {
+      if (state.status === 'removed') return [];
+      registered(state, userId);
+      return [{ type: 'UserRemoved', data: { userId, at } }];
+    }
+    case 'ChangeSubscription': {
+      const user = registered(state, userId);
+      const plan = command.plan === undefined ? undefined : checkPlan(command.plan);
+      const country = command.country === undefined || command.country === null ? command.country : checkCountry(command.country);
+      return subscriptionChanges(user, plan, country, at);
     }
     case 'FollowUser': {
       const user = registered(state, userId);
@@ -101,6 +161,24 @@ export function decideUser(command: UserCommand, state: UserState): UserEvent[] 
   }
 }
 
+function checkPlan(plan: unknown): Plan {
+  if (!PLANS.includes(plan as Plan)) reject('VALIDATION_FAILED', `plan must be ${PLANS.join(' or ')}`);
+  return plan as Plan;
+}
+
+function checkCountry(country: unknown): string {
+  if (typeof country !== 'string' || !COUNTRY.test(country)) reject('VALIDATION_FAILED', `country ${JSON.stringify(country)} must be an ISO 3166-1 alpha-2 code like "SE"`);
+  return country as string;
+}
+
+/** The events that bring a registered user to `plan` and `country` (undefined: unchanged). */
+function subscriptionChanges(user: Registered, plan: Plan | undefined, country: string | null | undefined, at: string): UserEvent[] {
+  const events: UserEvent[] = [];
+  if (plan !== undefined && plan !== user.plan) events.push({ type: 'UserPlanChanged', data: { userId: user.userId, plan, at } });
+  if (country !== undefined && country !== user.country) events.push({ type: 'UserCountryChanged', data: { userId: user.userId, country, at } });
+  return events;
+}
+
 const add = (set: ReadonlySet<string>, value: string) => new Set(set).add(value);
 const remove = (set: ReadonlySet<string>, value: string) => {
   const next = new Set(set);
@@ -114,6 +192,9 @@ export function evolveUser(state: UserState, event: UserEvent): UserState {
       status: 'registered',
       userId: event.data.userId,
       displayName: event.data.displayName,
+      role: event.data.role ?? 'user',
+      plan: event.data.plan ?? 'free',
+      country: event.data.country ?? null,
       following: new Set(),
       artists: new Set(),
       playlists: new Set(),
@@ -138,6 +219,16 @@ export function evolveUser(state: UserState, event: UserEvent): UserState {
       return { ...state, likes: add(state.likes, event.data.trackId) };
     case 'TrackUnliked':
       return { ...state, likes: remove(state.likes, event.data.trackId) };
+    case 'UserPlanChanged':
+      return { ...state, plan: event.data.plan };
+    case 'UserCountryChanged':
+      return { ...state, country: event.data.country };
+    case 'UserRoleChanged':
+      return { ...state, role: event.data.role };
+    case 'UserProfileChanged':
+      return { ...state, displayName: event.data.displayName };
+    case 'UserRemoved':
+      return { status: 'removed', userId: state.userId };
     default:
       return assertNever(event);
   }

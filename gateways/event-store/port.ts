@@ -2,6 +2,7 @@
  * The event store port (DESIGN.md section 3). Every adapter implements exactly this and is
  * covered by the one contract suite in tests/contract/.
  */
+import type { EventStoreError } from './errors.js';
 import type { Position } from './position.js';
 
 export type { Position } from './position.js';
@@ -51,6 +52,16 @@ export interface AppendOptions {
   /** Defaults to 'any'. */
   expectedRevision?: ExpectedRevision;
 }
+
+/** One append of a multi-stream call (`appendMany`). */
+export interface StreamAppend {
+  stream: string;
+  events: readonly NewEvent[];
+  options?: AppendOptions;
+}
+
+/** How one append of `appendMany` went: its result, or the error `append` would have thrown. */
+export type AppendOutcome = { ok: true; result: AppendResult } | { ok: false; error: EventStoreError };
 
 export interface AppendResult {
   /** The stream's revision after the append: the expectedRevision to give the next append. */
@@ -106,6 +117,15 @@ export interface DeleteStreamOptions {
 
 export interface EventStore {
   append(stream: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  /**
+   * Several appends, to one stream or many, in one call: each is checked and answered on its own,
+   * exactly as `append` would answer it (one append's wrong expected revision or bad input fails
+   * only that append), and appends to the same stream apply in the order given. A store that can
+   * commits them together (Postgres: one transaction, one commit for the lot); the outcomes come
+   * back in the order of `appends`. It rejects as a whole only when something other than an
+   * append's own outcome goes wrong (a closed store).
+   */
+  appendMany(appends: readonly StreamAppend[]): Promise<AppendOutcome[]>;
   /** Events of one stream in revision order; empty when the stream does not exist. */
   readStream(stream: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;
   /** Events of every stream in global order, starting after `fromPosition`. */

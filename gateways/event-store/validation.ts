@@ -150,13 +150,15 @@ function toIsoTime(value: unknown, where: string): string {
 
 /**
  * Strict JSON: only null, booleans, finite numbers, strings, arrays and plain objects, no cycles,
- * and no NUL characters (Postgres jsonb cannot hold them). Anything JSON.stringify would drop or
- * change silently (undefined, functions, NaN, Dates, class instances) is rejected.
+ * and no NUL characters nor lone surrogates (Postgres jsonb cannot hold them, and they are not
+ * Unicode text). Anything JSON.stringify would drop or change silently (undefined, functions, NaN,
+ * Dates, class instances) is rejected.
  */
 function checkJson(value: unknown, path: string, ancestors: object[] = []): void {
   switch (typeof value) {
     case 'string':
       if (value.includes('\u0000')) throw invalidData(path, 'contains a NUL character');
+      if (!isWellFormed(value)) throw invalidData(path, 'contains a lone surrogate (not Unicode text)');
       return;
     case 'boolean':
       return;
@@ -173,7 +175,7 @@ function checkJson(value: unknown, path: string, ancestors: object[] = []): void
       }
       if (!isPlainObject(value)) throw invalidData(path, `is a ${value.constructor?.name ?? 'non-plain'} object`);
       for (const [key, item] of Object.entries(value)) {
-        if (key.includes('\u0000')) throw invalidData(path, 'has a key with a NUL character');
+        if (key.includes('\u0000') || !isWellFormed(key)) throw invalidData(path, 'has a key with a NUL character or a lone surrogate');
         checkJson(item, `${path}.${key}`, next);
       }
       return;
@@ -182,6 +184,9 @@ function checkJson(value: unknown, path: string, ancestors: object[] = []): void
       throw invalidData(path, `is ${typeof value}, which JSON cannot hold`);
   }
 }
+
+/** No lone surrogate (String.prototype.isWellFormed, Node 20). */
+const isWellFormed = (text: string): boolean => (text as string & { isWellFormed(): boolean }).isWellFormed();
 
 function invalidData(path: string, why: string): InvalidInputError {
   return new InvalidInputError('INVALID_EVENT_DATA', `${path} ${why}`);

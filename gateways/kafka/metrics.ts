@@ -1,5 +1,5 @@
 /**
- * Prometheus gauges of a relay, read on scrape from its status: lag (events and ms), whether
+ * Prometheus gauges of a relay, read on scrape from its status: lag (events and seconds), whether
  * Kafka takes events, whether this process is the active relay, and events published.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -18,12 +18,12 @@ export function registerRelayMetrics(registry: Registry, relay: KafkaRelay): voi
     },
   });
   new Gauge({
-    name: 'chorus_kafka_relay_lag_ms',
-    help: 'Age of the oldest event not yet published (0 at the head)',
+    name: 'chorus_kafka_relay_lag_seconds',
+    help: 'Age in seconds of the oldest event not yet published (0 at the head)',
     labelNames: ['relay'] as const,
     registers: [registry],
     async collect() {
-      this.set(labels, (await relay.status()).lag.ms);
+      this.set(labels, (await relay.status()).lag.ms / 1000);
     },
   });
   new Gauge({

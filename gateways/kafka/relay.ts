@@ -14,18 +14,20 @@
  * Kafka is unreachable the relay holds its lock and retries with backoff, logging the outage once
  * and the recovery once.
  */
-import { CompressionTypes, Partitioners, type Admin, type Kafka, type Message, type Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { EventStoreUnavailableError } from '../event-store/errors.js';
-import type { EventStore, Position, RecordedEvent, Subscription } from '../event-store/port.js';
-import { START } from '../event-store/position.js';
+import type { EventStore, Position } from '../event-store/port.js';
 import { SqlConnectionError, type SqlClient, type SqlLock } from '../sql/port.js';
-import { RelayCheckpointMovedError, advanceRelayCheckpoint, ensureRelaySchema, readRelayCheckpoint } from './checkpoint.js';
+import { RelayCheckpointMovedError, ensureRelaySchema, readRelayCheckpoint } from './checkpoint.js';
 import { createKafkaClient } from './client.js';
 import { measureLag, type Lag } from './lag.js';
-import { writeEventMessage } from './message.js';
-import { DEFAULT_TOPIC_PREFIX, KNOWN_CATEGORIES, ensureTopics, topicFor, type TopicSettings } from './topics.js';
-import { sleep } from '../sleep.js';
+import { KafkaUnavailableError, RelayRun, type RunHost } from './relay-run.js';
+import { DEFAULT_TOPIC_PREFIX, topicFor } from './topics.js';
+import { Backoff } from '../backoff.js';
+import { runLockedLoop } from '../sql/locked-loop.js';
+
+export { KafkaUnavailableError } from './relay-run.js';
 
 export interface KafkaRelayOptions {
   /** Names the checkpoint and the lock: relays with different names publish independently. */
@@ -43,7 +45,7 @@ export interface KafkaRelayOptions {
   maxBatchEvents?: number;
   /** Most bytes (keys, values, headers) per batch (default 768 KiB), below the broker's 1 MiB request batch limit. */
   maxBatchBytes?: number;
-  /** Backoff between retries after a failure: from retryMinMs (100), doubling to retryMaxMs (5,000). */
+  /** Backoff between retries after a failure: from retryMinMs (100), doubling to retryMaxMs (5,000), jittered (gateways/backoff.ts). */
   retryMinMs?: number;
   retryMaxMs?: number;
   /** How often a standby relay asks for the lock (default 1,000 ms). */
@@ -92,62 +94,30 @@ export interface RelayStatus extends RelaySnapshot {
   lag: Lag;
 }
 
-/** A Kafka operation failed (after kafkajs's own quick retries). */
-export class KafkaUnavailableError extends Error {
-  override readonly name = 'KafkaUnavailableError';
-}
-
 class LockLostError extends Error {
   override readonly name = 'LockLostError';
-}
-
-interface Outgoing {
-  event: RecordedEvent;
-  topic: string;
-  message: Message;
-}
-
-/** One run: from the checkpoint with a fresh producer, until a failure, the lock's loss or stop(). */
-interface Run {
-  producer: Producer;
-  admin: Admin | undefined;
-  subscription: Subscription | undefined;
-  pending: Outgoing[];
-  pendingBytes: number;
-  /** The last batch's send and checkpoint write: sends go one at a time, in order. */
-  sends: Promise<void>;
-  commits: Promise<void>;
-  /** Batches not yet acknowledged (on the wire or waiting for it). */
-  unsent: number;
-  /** Batches not yet checkpointed. */
-  inFlight: number;
-  failure: unknown;
 }
 
 const STATUS_CACHE_MS = 1_000;
 
 export class KafkaRelay {
   private state: RelayState = 'starting';
-  private checkpoint: Position | null = null;
   private published = 0;
   private batches = 0;
   private lastAckLagMs: number | null = null;
   private unavailableSince: number | null = null;
   private error: string | null = null;
-  private current: Run | undefined;
+  private current: RelayRun | undefined;
   private loop: Promise<void> | undefined;
+  /** Whether this lock holding has logged that it publishes. */
+  private announced = false;
   private readonly stopController = new AbortController();
-  private readonly knownTopics = new Set<string>();
-  private readonly kafka: Kafka;
   private readonly logger: Logger;
-  private readonly topicPrefix: string;
-  private readonly topicSettings: TopicSettings;
-  private readonly maxBatchEvents: number;
-  private readonly maxBatchBytes: number;
   private readonly retryMinMs: number;
   private readonly retryMaxMs: number;
   private readonly lockRetryMs: number;
-  private readonly compression: CompressionTypes | undefined;
+  /** What the runs share with the relay (the checkpoint, known topics) and tell it. */
+  private readonly host: RunHost;
   private statusCache: { at: number; checkpoint: Position | null; state: RelayState; status: Promise<RelayStatus> } | undefined;
 
   constructor(
@@ -155,15 +125,32 @@ export class KafkaRelay {
     private readonly options: KafkaRelayOptions,
   ) {
     this.logger = deps.logger.child({ relay: options.name });
-    this.kafka = createKafkaClient({ brokers: options.brokers, clientId: options.clientId ?? `chorus-relay-${options.name}`, logger: this.logger });
-    this.topicPrefix = options.topicPrefix ?? DEFAULT_TOPIC_PREFIX;
-    this.topicSettings = { partitions: options.partitions ?? 3, replicationFactor: options.replicationFactor ?? 1 };
-    this.maxBatchEvents = options.maxBatchEvents ?? 2_000;
-    this.maxBatchBytes = options.maxBatchBytes ?? 768 * 1024;
+    const kafka: Kafka = createKafkaClient({ brokers: options.brokers, clientId: options.clientId ?? `chorus-relay-${options.name}`, logger: this.logger });
     this.retryMinMs = options.retryMinMs ?? 100;
     this.retryMaxMs = options.retryMaxMs ?? 5_000;
     this.lockRetryMs = options.lockRetryMs ?? 1_000;
-    this.compression = options.compression === 'gzip' ? CompressionTypes.GZIP : undefined;
+    this.host = {
+      kafka,
+      store: deps.store,
+      sql: deps.sql,
+      settings: {
+        name: options.name,
+        topicPrefix: options.topicPrefix ?? DEFAULT_TOPIC_PREFIX,
+        topicSettings: { partitions: options.partitions ?? 3, replicationFactor: options.replicationFactor ?? 1 },
+        maxBatchEvents: options.maxBatchEvents ?? 2_000,
+        maxBatchBytes: options.maxBatchBytes ?? 768 * 1024,
+        compression: options.compression ?? 'none',
+      },
+      knownTopics: new Set<string>(),
+      checkpoint: null,
+      subscribed: () => this.subscribed(),
+      kafkaUp: () => this.kafkaUp(),
+      acknowledged: (lagMs) => (this.lastAckLagMs = lagMs),
+      committed: (events) => {
+        this.published += events;
+        this.batches += 1;
+      },
+    };
   }
 
   get name(): string {
@@ -172,7 +159,7 @@ export class KafkaRelay {
 
   /** The topic an event of `stream` goes to. */
   topicFor(stream: string): string {
-    return topicFor(this.topicPrefix, stream);
+    return topicFor(this.host.settings.topicPrefix, stream);
   }
 
   start(): void {
@@ -182,17 +169,17 @@ export class KafkaRelay {
   /** Publishes what it holds (when Kafka answers), stores the checkpoint, and lets go of Kafka and the lock. */
   async stop(): Promise<void> {
     this.stopController.abort();
-    await this.current?.subscription?.close();
+    await this.current?.close();
     await this.loop;
     this.state = 'stopped';
-    this.logger.info({ checkpoint: this.checkpoint }, 'kafka relay: stopped');
+    this.logger.info({ checkpoint: this.host.checkpoint }, 'kafka relay: stopped');
   }
 
   snapshot(): RelaySnapshot {
     return {
       name: this.options.name,
       state: this.state,
-      checkpoint: this.checkpoint,
+      checkpoint: this.host.checkpoint,
       published: this.published,
       batches: this.batches,
       lastAckLagMs: this.lastAckLagMs,
@@ -208,9 +195,9 @@ export class KafkaRelay {
   status(): Promise<RelayStatus> {
     const now = Date.now();
     const cached = this.statusCache;
-    if (cached && now - cached.at < STATUS_CACHE_MS && cached.checkpoint === this.checkpoint && cached.state === this.state) return cached.status;
+    if (cached && now - cached.at < STATUS_CACHE_MS && cached.checkpoint === this.host.checkpoint && cached.state === this.state) return cached.status;
     const status = this.measureStatus();
-    this.statusCache = { at: now, checkpoint: this.checkpoint, state: this.state, status };
+    this.statusCache = { at: now, checkpoint: this.host.checkpoint, state: this.state, status };
     status.catch(() => (this.statusCache = undefined));
     return status;
   }
@@ -230,38 +217,30 @@ export class KafkaRelay {
 
   private async run(): Promise<void> {
     const { signal } = this.stopController;
-    let delay = this.retryMinMs;
+    const backoff = new Backoff({ minMs: this.retryMinMs, maxMs: this.retryMaxMs });
     let schemaReady = false;
-    while (!signal.aborted) {
-      let lock: SqlLock | undefined;
-      try {
+    await runLockedLoop({
+      sql: this.deps.sql,
+      lockName: `chorus:kafka-relay:${this.options.name}`,
+      signal,
+      standbyMs: this.lockRetryMs,
+      backoff,
+      prepare: async () => {
         if (!schemaReady) await ensureRelaySchema(this.deps.sql);
         schemaReady = true;
-        lock = await this.deps.sql.tryLock(`chorus:kafka-relay:${this.options.name}`);
-      } catch (error) {
-        this.interrupted(error);
-        await sleep(delay, signal);
-        delay = Math.min(delay * 2, this.retryMaxMs);
-        continue;
-      }
-      if (!lock) {
+      },
+      run: (lock) => this.runLocked(lock, signal),
+      standby: () => {
         if (this.state !== 'standby') this.logger.info('kafka relay: another process holds the relay lock; standing by');
         this.state = 'standby';
-        await sleep(this.lockRetryMs, signal);
-        continue;
-      }
-      try {
-        await this.runLocked(lock, signal);
-        delay = this.retryMinMs;
-      } catch (error) {
-        if (this.state === 'running') delay = this.retryMinMs;
+      },
+      failed: (error, during) => {
+        // A run that got going before it failed starts the backoff over.
+        if (during === 'run' && this.state === 'running') backoff.reset();
         this.interrupted(error);
-        await sleep(delay, signal);
-        delay = Math.min(delay * 2, this.retryMaxMs);
-      } finally {
-        await lock.release().catch(() => undefined);
-      }
-    }
+        return 'retry';
+      },
+    });
   }
 
   /** Runs until stopped, retrying Kafka failures with backoff while keeping the lock; other failures end it. */
@@ -269,185 +248,41 @@ export class KafkaRelay {
     let lockLost = false;
     void lock.lost.then(() => {
       lockLost = true;
-      this.failRun(this.current, new LockLostError('lost the relay lock (its connection dropped)'));
+      this.current?.fail(new LockLostError('lost the relay lock (its connection dropped)'));
     });
-    let delay = this.retryMinMs;
-    let announced = false;
+    const backoff = new Backoff({ minMs: this.retryMinMs, maxMs: this.retryMaxMs });
+    this.announced = false;
     while (!signal.aborted && !lockLost) {
-      const run = this.newRun();
+      const run = new RelayRun(this.host);
+      this.current = run;
       try {
-        await this.publish(run, signal, () => {
-          if (announced) return;
-          announced = true;
-          this.logger.info(
-            { checkpoint: this.checkpoint ?? 'start', brokers: this.options.brokers, topics: `${this.topicPrefix}<category>`, ...this.topicSettings },
-            'kafka relay: publishing',
-          );
-        });
+        await run.publish(signal);
       } catch (error) {
         if (!(error instanceof KafkaUnavailableError)) throw error;
         const progressed = this.state === 'running';
         this.kafkaDown(error);
-        if (progressed) delay = this.retryMinMs;
-        await sleep(delay, signal);
-        delay = Math.min(delay * 2, this.retryMaxMs);
+        if (progressed) backoff.reset();
+        await backoff.wait(signal);
+      } finally {
+        if (this.current === run) this.current = undefined;
       }
     }
     if (lockLost && !signal.aborted) throw new LockLostError('lost the relay lock (its connection dropped)');
   }
 
-  private newRun(): Run {
-    const producer = this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 },
-    });
-    const run: Run = {
-      producer,
-      admin: undefined,
-      subscription: undefined,
-      pending: [],
-      pendingBytes: 0,
-      sends: Promise.resolve(),
-      commits: Promise.resolve(),
-      unsent: 0,
-      inFlight: 0,
-      failure: undefined,
-    };
-    this.current = run;
-    return run;
-  }
-
-  /** One run: connect, create the topics, then follow the store from the checkpoint. */
-  private async publish(run: Run, signal: AbortSignal, onRunning: () => void): Promise<void> {
-    try {
-      await kafkaOp('connecting', () => run.producer.connect());
-      await this.ensureTopics(run, KNOWN_CATEGORIES.map((category) => `${this.topicPrefix}${category}`));
-      this.checkpoint = (await readRelayCheckpoint(this.deps.sql, this.options.name))?.position ?? null;
-      if (signal.aborted || run.failure !== undefined) return;
-      const subscription = this.deps.store.subscribeToAll({
-        fromPosition: this.checkpoint ?? START,
-        onProgress: () => this.caughtUp(run),
-      });
-      run.subscription = subscription;
-      if (this.unavailableSince === null) {
-        this.state = 'running';
-        this.error = null;
-      }
-      onRunning();
-      if (signal.aborted) await subscription.close();
-      for await (const event of subscription) {
-        const { message, bytes } = writeEventMessage(event);
-        if (run.pending.length > 0 && run.pendingBytes + bytes > this.maxBatchBytes) await this.dispatch(run);
-        run.pending.push({ event, topic: this.topicFor(event.stream), message });
-        run.pendingBytes += bytes;
-        if (run.pending.length >= this.maxBatchEvents) await this.dispatch(run);
-        if (run.failure !== undefined) break;
-      }
-      // Stopped (or failed): what is held is still sent, then everything is checkpointed.
-      if (run.failure === undefined) void this.dispatch(run);
-      await settled(run.commits);
-      if (run.failure !== undefined) throw run.failure;
-    } finally {
-      await run.subscription?.close();
-      await settled(run.commits);
-      await withTimeout(run.producer.disconnect(), 5_000).catch(() => undefined);
-      await withTimeout(run.admin?.disconnect() ?? Promise.resolve(), 5_000).catch(() => undefined);
-      if (this.current === run) this.current = undefined;
+  /** A run follows the store: running (unless Kafka is known to be down), logged once per lock holding. */
+  private subscribed(): void {
+    if (this.unavailableSince === null) {
+      this.state = 'running';
+      this.error = null;
     }
-  }
-
-  /**
-   * Queues the held events as a batch: sent after the batch before it was acknowledged, and
-   * checkpointed after that and the previous checkpoint. Resolves when the batch before it has
-   * been sent, so at most one batch waits behind the one on the wire.
-   *
-   * Batches are sent when full, and otherwise whenever nothing is on the wire: events that come
-   * in during a send go out together when it is acknowledged, so a steady trickle costs one
-   * round trip per acknowledgement, not one per event, and the batch size follows the load.
-   */
-  private dispatch(run: Run): Promise<void> {
-    const batch = run.pending.splice(0);
-    run.pendingBytes = 0;
-    const before = run.sends;
-    if (batch.length === 0 || run.failure !== undefined) return settled(before);
-    run.inFlight += 1;
-    run.unsent += 1;
-    const sent = before.then(async () => {
-      await this.send(run, batch);
-      run.unsent -= 1;
-      if (run.unsent === 0 && run.pending.length > 0 && run.failure === undefined && this.current === run) void this.dispatch(run);
-    });
-    const committed = Promise.all([sent, run.commits]).then(() => this.commit(batch));
-    run.sends = sent;
-    run.commits = committed;
-    sent.catch((error: unknown) => this.failRun(run, error));
-    committed.then(
-      () => (run.inFlight -= 1),
-      (error: unknown) => this.failRun(run, error),
+    if (this.announced) return;
+    this.announced = true;
+    const { topicPrefix, topicSettings } = this.host.settings;
+    this.logger.info(
+      { checkpoint: this.host.checkpoint ?? 'start', brokers: this.options.brokers, topics: `${topicPrefix}<category>`, ...topicSettings },
+      'kafka relay: publishing',
     );
-    return settled(before);
-  }
-
-  /** The subscription has delivered everything there is for now: send what is held, unless a send is under way (see dispatch). */
-  private caughtUp(run: Run): void {
-    if (this.current !== run || run.failure !== undefined) return;
-    if (run.pending.length > 0) {
-      if (run.unsent === 0) void this.dispatch(run);
-    } else if (run.inFlight === 0) {
-      // Connected, topics there, nothing to send: Kafka is as available as we can tell.
-      this.kafkaUp();
-    }
-  }
-
-  private async send(run: Run, batch: readonly Outgoing[]): Promise<void> {
-    if (run.failure !== undefined) throw run.failure;
-    const byTopic = new Map<string, Message[]>();
-    for (const { topic, message } of batch) {
-      let messages = byTopic.get(topic);
-      if (!messages) byTopic.set(topic, (messages = []));
-      messages.push(message);
-    }
-    await this.ensureTopics(run, [...byTopic.keys()]);
-    await kafkaOp('publishing', () =>
-      run.producer.sendBatch({
-        acks: -1,
-        compression: this.compression,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      }),
-    );
-    this.kafkaUp();
-    this.lastAckLagMs = Date.now() - Date.parse(batch[batch.length - 1]!.event.occurredAt);
-  }
-
-  private async commit(batch: readonly Outgoing[]): Promise<void> {
-    const to = batch[batch.length - 1]!.event.position;
-    await advanceRelayCheckpoint(this.deps.sql, this.options.name, this.checkpoint, to, batch.length);
-    this.checkpoint = to;
-    this.published += batch.length;
-    this.batches += 1;
-  }
-
-  private async ensureTopics(run: Run, topics: readonly string[]): Promise<void> {
-    const missing = topics.filter((topic) => !this.knownTopics.has(topic));
-    if (missing.length === 0) return;
-    await kafkaOp('creating topics', async () => {
-      if (!run.admin) {
-        const admin = this.kafka.admin();
-        await admin.connect();
-        run.admin = admin;
-      }
-      await ensureTopics(run.admin, missing, this.topicSettings);
-    });
-    for (const topic of missing) this.knownTopics.add(topic);
-  }
-
-  private failRun(run: Run | undefined, error: unknown): void {
-    if (!run || run.failure !== undefined) return;
-    run.failure = error;
-    void run.subscription?.close();
   }
 
   // ------------------------------------------------------------------------------------------
@@ -462,7 +297,7 @@ export class KafkaRelay {
     this.unavailableSince = Date.now();
     this.state = 'kafka-unavailable';
     this.logger.warn(
-      { err: error, checkpoint: this.checkpoint },
+      { err: error, checkpoint: this.host.checkpoint },
       `kafka relay: cannot publish to Kafka (${error.message}); holding events and retrying with backoff`,
     );
   }
@@ -492,30 +327,7 @@ export class KafkaRelay {
   }
 }
 
-async function kafkaOp<T>(what: string, op: () => Promise<T>): Promise<T> {
-  try {
-    return await op();
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new KafkaUnavailableError(`${what}: ${message}`, { cause: error });
-  }
-}
-
 function describe(error: unknown): string {
   if (error instanceof SqlConnectionError || error instanceof EventStoreUnavailableError) return `connection lost: ${error.message}`;
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Resolves when `promise` settles, whichever way. */
-function settled(promise: Promise<unknown>): Promise<void> {
-  return promise.then(
-    () => undefined,
-    () => undefined,
-  );
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

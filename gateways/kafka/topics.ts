@@ -5,6 +5,7 @@
  */
 import type { Admin } from 'kafkajs';
 import { streamCategory } from '../event-store/validation.js';
+import { Backoff } from '../backoff.js';
 
 /** The default prefix: topics `chorus.<category>` (DESIGN.md section 8). */
 export const DEFAULT_TOPIC_PREFIX = 'chorus.';
@@ -68,7 +69,8 @@ export async function ensureTopics(admin: Admin, topics: readonly string[], sett
 
 async function waitForLeaders(admin: Admin, topics: string[], waitMs: number): Promise<void> {
   const deadline = Date.now() + waitMs;
-  for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
+  const backoff = new Backoff({ minMs: 50, maxMs: 1_000 });
+  for (;;) {
     let error: unknown;
     try {
       const { topics: found } = await admin.fetchTopicMetadata({ topics });
@@ -78,6 +80,7 @@ async function waitForLeaders(admin: Admin, topics: string[], waitMs: number): P
       // Just created: "does not host this topic-partition" until the metadata has spread.
       error = failure;
     }
+    const delay = backoff.next();
     if (Date.now() + delay > deadline) {
       throw new Error(`topics ${topics.join(', ')} have no leader after ${waitMs} ms${error instanceof Error ? ` (${error.message})` : ''}`);
     }

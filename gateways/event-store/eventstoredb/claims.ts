@@ -9,7 +9,7 @@
  * (wrong expected revision, deleted stream): such ids can still be appended to the stream they
  * were claimed for, never to another one. Claims are system records; readers never see them.
  */
-import { NO_STREAM, WrongExpectedVersionError, jsonEvent, type EventStoreDBClient } from '@eventstore/db-client';
+import { NO_STREAM, WrongExpectedVersionError, jsonEvent, type KurrentDBClient } from '@kurrent/kurrentdb-client';
 import { readStreamPage } from './pages.js';
 
 export const CLAIM_EVENT_TYPE = '$chorus-event-id';
@@ -33,7 +33,7 @@ export interface ClaimRequest {
 }
 
 export async function claimIds(
-  client: EventStoreDBClient,
+  client: KurrentDBClient,
   { stream, ids, claimStreamOf }: ClaimRequest,
   signal: AbortSignal,
 ): Promise<ClaimOutcome[]> {
@@ -46,14 +46,14 @@ export async function claimIds(
 }
 
 async function claimId(
-  client: EventStoreDBClient,
+  client: KurrentDBClient,
   stream: string,
   claimStream: string,
   signal: AbortSignal,
 ): Promise<ClaimOutcome> {
   try {
     const result = await client.appendToStream(claimStream, jsonEvent({ type: CLAIM_EVENT_TYPE, data: { stream } }), {
-      expectedRevision: NO_STREAM,
+      streamState: NO_STREAM,
     });
     // success is false only with throwOnAppendFailure=false: the claim exists already.
     if (result.success) return 'new';

@@ -6,7 +6,7 @@
  *   is stored with one more `$`, so every writer metadata object round-trips exactly;
  * - a position is `commit:prepare` (major = commit, minor = prepare).
  */
-import { jsonEvent, type EventData, type Position as EsdbPosition, type ReadPosition } from '@eventstore/db-client';
+import { jsonEvent, type EventData, type Position as EsdbPosition, type ReadPosition } from '@kurrent/kurrentdb-client';
 import type { EventMetadata, JsonObject, RecordedEvent } from '../port.js';
 import { START, formatPosition, parsePosition, type Position } from '../position.js';
 import type { PreparedEvent } from '../validation.js';

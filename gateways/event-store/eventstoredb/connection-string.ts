@@ -1,9 +1,15 @@
 /**
- * The node address in an EventStoreDB connection string, for tools that must stand between the
- * client and a single node (the contract fixture's TCP proxy). Only `esdb://` strings naming one
- * node are handled: `esdb+discover://` and clusters (several hosts) gossip for their nodes.
+ * KurrentDB (formerly EventStoreDB) connection strings.
  *
- *   esdb://[user:password@]host[:port][/][?key=value&...]      (port defaults to 2113)
+ *   kurrentdb://[user:password@]host[:port][,host[:port]...][/][?key=value&...]   (port defaults to 2113)
+ *
+ * `kurrent://`, `kdb://` and the older `esdb://` are other names of the same scheme, and each has a
+ * `+discover` form that finds the cluster's nodes by gossip. The client accepts every one of them,
+ * but prints a deprecation warning on the console (not through our logger) for `esdb`, so the
+ * adapter hands it the `kurrentdb` spelling (`clientConnectionString`).
+ *
+ * The node address is for tools that must stand between the client and a single node (the
+ * contract fixture's TCP proxy): only strings naming one node without discovery have one.
  */
 export interface NodeAddress {
   /** A name or an IP address; IPv6 without brackets. */
@@ -12,10 +18,18 @@ export interface NodeAddress {
 }
 
 const DEFAULT_PORT = 2113;
-const SINGLE_NODE = /^esdb:\/\/(?<userinfo>[^@/?]*@)?(?<hosts>[^/?]+)(?<rest>[/?].*)?$/i;
+const SCHEME = /^(?<name>esdb|kurrentdb|kurrent|kdb)(?<discover>\+discover)?:\/\//i;
+const SINGLE_NODE = /^(?<scheme>esdb|kurrentdb|kurrent|kdb):\/\/(?<userinfo>[^@/?]*@)?(?<hosts>[^/?]+)(?<rest>[/?].*)?$/i;
 const HOST_PORT = /^(?:\[(?<ipv6>[^\]]+)\]|(?<name>[^:[\]]+))(?::(?<port>[0-9]{1,5}))?$/;
 
-/** The node of a single-node `esdb://` connection string; undefined for any other string. */
+/** The same string with the scheme spelled `kurrentdb` (or `kurrentdb+discover`); others unchanged. */
+export function clientConnectionString(connectionString: string): string {
+  const scheme = SCHEME.exec(connectionString);
+  if (!scheme) return connectionString;
+  return `kurrentdb${scheme.groups!.discover ? '+discover' : ''}://${connectionString.slice(scheme[0].length)}`;
+}
+
+/** The node of a single-node connection string; undefined for any other string. */
 export function singleNodeAddress(connectionString: string): NodeAddress | undefined {
   const parts = SINGLE_NODE.exec(connectionString)?.groups;
   if (!parts || parts.hosts!.includes(',')) return undefined;
@@ -26,10 +40,10 @@ export function singleNodeAddress(connectionString: string): NodeAddress | undef
   return { host: address.ipv6 ?? address.name!, port };
 }
 
-/** The same connection string (credentials and options kept) pointing at another node. */
+/** The same connection string (scheme, credentials and options kept) pointing at another node. */
 export function withNodeAddress(connectionString: string, node: NodeAddress): string {
   const parts = singleNodeAddress(connectionString) ? SINGLE_NODE.exec(connectionString)?.groups : undefined;
-  if (!parts) throw new Error('not a single-node esdb:// connection string');
+  if (!parts) throw new Error('not a single-node connection string (kurrentdb://host:port, no +discover)');
   const host = node.host.includes(':') ? `[${node.host}]` : node.host;
-  return `esdb://${parts.userinfo ?? ''}${host}:${node.port}${parts.rest ?? ''}`;
+  return `${parts.scheme}://${parts.userinfo ?? ''}${host}:${node.port}${parts.rest ?? ''}`;
 }

@@ -6,7 +6,7 @@ import {
   UnavailableError,
   UnknownError,
   WrongExpectedVersionError,
-} from '@eventstore/db-client';
+} from '@kurrent/kurrentdb-client';
 import { describe, expect, it } from 'vitest';
 import {
   EventStoreUnavailableError,

@@ -1,5 +1,5 @@
 /**
- * Translates `@eventstore/db-client` errors into the port's errors. Matching is by class and by
+ * Translates `@kurrent/kurrentdb-client` errors into the port's errors. Matching is by class and by
  * gRPC status code, never by message text.
  */
 import {
@@ -13,7 +13,7 @@ import {
   UnavailableError,
   WrongExpectedVersionError,
   isCommandError,
-} from '@eventstore/db-client';
+} from '@kurrent/kurrentdb-client';
 import {
   EventStoreError,
   EventStoreUnavailableError,
@@ -82,7 +82,7 @@ export function translateDriverError(error: unknown, context: ErrorContext = {})
     return new WrongExpectedRevisionError(
       context.stream ?? error.streamName,
       context.expected ?? 'any',
-      actualRevision(error.actualVersion),
+      actualRevision(error.actualState),
     );
   }
   if (error instanceof DriverStreamDeletedError) return new StreamDeletedError(context.stream ?? error.streamName);

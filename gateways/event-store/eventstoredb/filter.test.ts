@@ -1,4 +1,4 @@
-import type { Filter } from '@eventstore/db-client';
+import type { Filter } from '@kurrent/kurrentdb-client';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EventFilter } from '../port.js';

@@ -1,9 +1,9 @@
 /**
- * Event filters on EventStoreDB. A server applies one filter per subscription (on stream names or
- * on event types), so the server gets the narrowest one as prefixes and `matchesFilter` checks
- * the whole filter on every event the server lets through. System events never pass.
+ * Event filters on KurrentDB. The server applies one filter per read of $all or subscription (on
+ * stream names or on event types), so it gets the narrowest one as prefixes and `matchesFilter`
+ * checks the whole filter on every event the server lets through. System events never pass.
  */
-import { eventTypeFilter, excludeSystemEvents, streamNameFilter, type Filter } from '@eventstore/db-client';
+import { eventTypeFilter, excludeSystemEvents, streamNameFilter, type Filter } from '@kurrent/kurrentdb-client';
 import type { EventFilter } from '../port.js';
 import { isSystemEvent } from './codec.js';
 

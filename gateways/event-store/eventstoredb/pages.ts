@@ -9,9 +9,9 @@ import {
   START as DRIVER_START,
   StreamNotFoundError,
   type AllStreamRecordedEvent,
-  type EventStoreDBClient,
-  type StreamingRead,
-} from '@eventstore/db-client';
+  type Filter,
+  type KurrentDBClient,
+} from '@kurrent/kurrentdb-client';
 import type { RecordedEvent, StreamRevision } from '../port.js';
 import type { Position } from '../position.js';
 import { knownPosition, toReadPosition, toRecordedEvent, type StoredEvent } from './codec.js';
@@ -29,7 +29,7 @@ export interface StreamPageRequest {
 
 /** One page of a stream; empty when the stream does not exist. */
 export async function readStreamPage(
-  client: EventStoreDBClient,
+  client: KurrentDBClient,
   { stream, storedStream, from, forwards, limit }: StreamPageRequest,
   signal: AbortSignal,
 ): Promise<RecordedEvent[]> {
@@ -47,18 +47,27 @@ export async function readStreamPage(
   }
 }
 
-/** One page of $all, system records included; `from` is inclusive here (callers skip it). */
+export interface AllPageRequest {
+  /** Inclusive (callers skip the event at `from`). */
+  from: Position | 'end';
+  direction: 'forwards' | 'backwards';
+  /** Events the server returns at most: those that pass `filter`, found however far it has to look. */
+  limit: number;
+  /** Applied by the server; a page may still hold records the caller must drop (see filter.ts). */
+  filter: Filter;
+}
+
+/** One page of $all as the server filtered it; fewer than `limit` records means the end was reached. */
 export async function readAllPage(
-  client: EventStoreDBClient,
-  from: Position | 'end',
-  direction: 'forwards' | 'backwards',
-  limit: number,
+  client: KurrentDBClient,
+  { from, direction, limit, filter }: AllPageRequest,
   signal: AbortSignal,
 ): Promise<AllStreamRecordedEvent[]> {
   const read = client.readAll({
     fromPosition: from === 'end' ? END : toReadPosition(from),
     direction: direction === 'forwards' ? FORWARDS : BACKWARDS,
     maxCount: limit,
+    filter,
   });
   const page = await collect(read, signal);
   return page.flatMap((resolved) => (resolved.event ? [resolved.event] : []));
@@ -76,14 +85,15 @@ function streamEvent(stored: StoredEvent, stream: string): RecordedEvent {
 }
 
 /**
- * Every item of a driver read. Closing the client ends its reads quietly (as if complete), so a
- * read that ends after `signal` fired is an error, not a short page.
+ * Every item of a driver read. A read that ends after `signal` fired (the store was closed) is an
+ * error, not a short page; the driver's iterator is let go at once.
  */
-async function collect<E>(read: StreamingRead<E>, signal: AbortSignal): Promise<E[]> {
-  // Errors reach us through the iterator; this keeps a late one from being an unhandled event.
-  read.on('error', () => undefined);
+async function collect<E>(read: AsyncIterable<E>, signal: AbortSignal): Promise<E[]> {
   const items: E[] = [];
-  for await (const item of read) items.push(item);
+  for await (const item of read) {
+    signal.throwIfAborted();
+    items.push(item);
+  }
   signal.throwIfAborted();
   return items;
 }

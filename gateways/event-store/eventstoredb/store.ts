@@ -1,31 +1,31 @@
 /**
- * The EventStoreDB adapter (`@eventstore/db-client`, gRPC). It behaves as the Postgres adapter
- * does, and where the server differs the adapter makes up for it:
+ * The KurrentDB (formerly EventStoreDB) adapter (`@kurrent/kurrentdb-client`, gRPC). It behaves
+ * as the Postgres adapter does, and where the server differs the adapter makes up for it:
  * - event ids are unique across streams through id claims (claims.ts); a batch that may have been
  *   stored before is looked up in its stream by its ids (the server's own check is best effort);
  * - an append reads back the batch's last event, for the position readers of $all will see;
- * - readAll pages through $all and filters on the client (this driver version has no server-side
- *   filter for reads); subscriptions filter on the server as far as one filter allows;
+ * - reads and subscriptions of $all are filtered on the server, as far as one filter (stream
+ *   prefixes or event types) allows; the rest of the filter is checked here (filter.ts);
  * - `fromPosition` is exclusive (the server's read bound is inclusive: that event is skipped);
  * - system records ($-types, $-streams) never reach readers;
  * - deleteStream writes a tombstone: the stream refuses appends and reads for good, while its
- *   events stay in $all until a scavenge;
+ *   events stay in $all until a scavenge; 'exists' is checked by revision (tombstone.ts);
  * - an optional namespace lets several stores share one server (namespace.ts).
  */
 import {
   ANY,
-  EventStoreDBClient,
+  KurrentDBClient,
   NO_STREAM,
   STREAM_EXISTS,
   WrongExpectedVersionError,
   type AllStreamRecordedEvent,
-  type AppendExpectedRevision,
-  type TombstoneStreamOptions,
-} from '@eventstore/db-client';
+  type AppendStreamState,
+} from '@kurrent/kurrentdb-client';
 import { pino, type Logger } from 'pino';
-import { EventIdConflictError, EventStoreUnavailableError, WrongExpectedRevisionError } from '../errors.js';
+import { EventIdConflictError, EventStoreError, EventStoreUnavailableError, WrongExpectedRevisionError } from '../errors.js';
 import type {
   AppendOptions,
+  AppendOutcome,
   AppendResult,
   DeleteStreamOptions,
   EventFilter,
@@ -34,6 +34,7 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
   StreamRevision,
   SubscribeOptions,
   Subscription,
@@ -49,6 +50,7 @@ import {
   type PreparedEvent,
 } from '../validation.js';
 import { claimIds, claimStreamName } from './claims.js';
+import { clientConnectionString } from './connection-string.js';
 import { fromEsdbPosition, isSystemEvent, toEventData, toReadPosition, toRecordedEvent } from './codec.js';
 import { translateDriverError, type ErrorContext } from './driver-errors.js';
 import { matchesFilter, serverFilter } from './filter.js';
@@ -56,6 +58,8 @@ import { classifyStoredBatch, type StoredId } from './idempotency.js';
 import { namespace, type Namespace } from './namespace.js';
 import { readAllPage, readStreamPage, type StreamPageRequest } from './pages.js';
 import { EventStoreDbSubscription } from './subscription.js';
+import { tombstone } from './tombstone.js';
+import { Backoff, CALL_RETRY } from '../../backoff.js';
 
 export interface EventStoreDbEventStoreOptions {
   logger?: Logger;
@@ -84,7 +88,7 @@ export class EventStoreDbEventStore implements EventStore {
   private readonly closing = new AbortController();
 
   private constructor(
-    private readonly client: EventStoreDBClient,
+    private readonly client: KurrentDBClient,
     options: EventStoreDbEventStoreOptions,
   ) {
     this.logger = options.logger ?? pino({ level: 'silent' });
@@ -92,12 +96,15 @@ export class EventStoreDbEventStore implements EventStore {
     this.names = namespace(options.namespace);
   }
 
-  /** Connects with an EventStoreDB connection string (`esdb://host:2113?tls=false`) and checks the server answers. */
+  /**
+   * Connects with a connection string (`kurrentdb://host:2113?tls=false`, or `esdb://…`; see
+   * connection-string.ts) and checks the server answers.
+   */
   static async connect(connectionString: string, options: EventStoreDbEventStoreOptions = {}): Promise<EventStoreDbEventStore> {
     namespace(options.namespace); // refuses a bad namespace before a client exists
-    const store = new EventStoreDbEventStore(EventStoreDBClient.connectionString(connectionString), options);
+    const store = new EventStoreDbEventStore(KurrentDBClient.connectionString(clientConnectionString(connectionString)), options);
     try {
-      await store.withRetries(READ_ATTEMPTS, () => store.readAllPage('end', 'backwards', 1));
+      await store.withRetries(READ_ATTEMPTS, () => store.readAllPage('end', 'backwards', undefined, 1));
     } catch (error) {
       await store.close();
       throw error;
@@ -127,7 +134,7 @@ export class EventStoreDbEventStore implements EventStore {
         let nextExpectedRevision: StreamRevision;
         try {
           const result = await this.client.appendToStream(this.names.toStored(batch.stream), data, {
-            expectedRevision: toDriverExpected(batch.expectedRevision),
+            streamState: toDriverExpected(batch.expectedRevision),
           });
           if (!result.success) {
             // Only with throwOnAppendFailure=false in the connection string.
@@ -146,6 +153,30 @@ export class EventStoreDbEventStore implements EventStore {
       },
       context,
     );
+  }
+
+  /**
+   * KurrentDB has no transaction across streams that could also carry the id claims: the appends
+   * of different streams run at once, those of one stream one after another, in the order given.
+   */
+  async appendMany(appends: readonly StreamAppend[]): Promise<AppendOutcome[]> {
+    const outcomes = new Array<AppendOutcome>(appends.length);
+    const byStream = new Map<unknown, number[]>();
+    appends.forEach((append, i) => byStream.set(append.stream, [...(byStream.get(append.stream) ?? []), i]));
+    await Promise.all(
+      [...byStream.values()].map(async (indexes) => {
+        for (const i of indexes) {
+          const append = appends[i]!;
+          try {
+            outcomes[i] = { ok: true, result: await this.append(append.stream, append.events, append.options) };
+          } catch (error) {
+            if (!(error instanceof EventStoreError)) throw error;
+            outcomes[i] = { ok: false, error };
+          }
+        }
+      }),
+    );
+    return outcomes;
   }
 
   async *readStream(stream: string, options?: ReadStreamOptions): AsyncGenerator<RecordedEvent> {
@@ -179,7 +210,7 @@ export class EventStoreDbEventStore implements EventStore {
     let remaining = options?.maxCount ?? Number.POSITIVE_INFINITY;
     while (remaining > 0) {
       const after = cursor;
-      const page = await this.withRetries(READ_ATTEMPTS, () => this.readAllPage(after, 'forwards'));
+      const page = await this.withRetries(READ_ATTEMPTS, () => this.readAllPage(after, 'forwards', filter));
       let advanced = false;
       for (const stored of page) {
         const position = fromEsdbPosition(stored.position);
@@ -220,14 +251,14 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   /**
-   * The newest event a reader of this store can see, read backwards from the end of $all in pages
-   * that start small: the newest record is usually one.
+   * The newest event a reader of this store can see, read backwards from the end of $all (filtered
+   * on the server to this store's events) in pages that start small: the newest record is usually one.
    */
   async headPosition(): Promise<Position> {
     let before: Position | 'end' = 'end';
     for (let limit = Math.min(HEAD_FIRST_PAGE, this.pageSize); ; limit = Math.min(limit * 2, this.pageSize)) {
       const from = before;
-      const page = await this.withRetries(READ_ATTEMPTS, () => this.readAllPage(from, 'backwards', limit));
+      const page = await this.withRetries(READ_ATTEMPTS, () => this.readAllPage(from, 'backwards', undefined, limit));
       let advanced = false;
       for (const stored of page) {
         const position = fromEsdbPosition(stored.position);
@@ -246,12 +277,13 @@ export class EventStoreDbEventStore implements EventStore {
     validateExpectedRevision(expected);
     await this.withRetries(
       APPEND_ATTEMPTS,
-      async () => {
-        await this.client.tombstoneStream(this.names.toStored(stream), {
-          // The driver sends STREAM_EXISTS for tombstones as for appends; its typings leave it out.
-          expectedRevision: toDriverExpected(expected) as TombstoneStreamOptions['expectedRevision'],
-        });
-      },
+      () =>
+        tombstone(this.client, {
+          stream,
+          storedStream: this.names.toStored(stream),
+          expected,
+          lastRevision: () => this.currentRevision(stream),
+        }),
       { stream, expected },
     );
   }
@@ -319,12 +351,18 @@ export class EventStoreDbEventStore implements EventStore {
     return readStreamPage(this.client, { ...request, storedStream: this.names.toStored(request.stream) }, this.closing.signal);
   }
 
+  /** One page of $all, filtered on the server as far as it can (`filter` undefined: every event of this store). */
   private readAllPage(
     from: Position | 'end',
     direction: 'forwards' | 'backwards',
+    filter: EventFilter | undefined,
     limit = this.pageSize,
   ): Promise<AllStreamRecordedEvent[]> {
-    return readAllPage(this.client, from, direction, limit, this.closing.signal);
+    return readAllPage(
+      this.client,
+      { from, direction, limit, filter: serverFilter(filter, this.names.prefix) },
+      this.closing.signal,
+    );
   }
 
   /**
@@ -332,6 +370,7 @@ export class EventStoreDbEventStore implements EventStore {
    * safe to retry: a batch that was stored before the connection dropped is found by its ids.
    */
   private async withRetries<T>(attempts: number, work: () => Promise<T>, context: ErrorContext = {}): Promise<T> {
+    let backoff: Backoff | undefined; // made on the first failure only (reads are hot)
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await work();
@@ -339,13 +378,13 @@ export class EventStoreDbEventStore implements EventStore {
         const failure = translateDriverError(error, context);
         if (!(failure instanceof EventStoreUnavailableError) || attempt >= attempts || this.closing.signal.aborted) throw failure;
         this.logger.debug({ err: error, attempt }, 'event store call failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+        await (backoff ??= new Backoff(CALL_RETRY)).wait();
       }
     }
   }
 }
 
-function toDriverExpected(expected: ExpectedRevision): AppendExpectedRevision {
+function toDriverExpected(expected: ExpectedRevision): AppendStreamState {
   switch (expected) {
     case 'any':
       return ANY;

@@ -4,14 +4,14 @@
  * again from the last event we saw, skipping anything at or before it, so nothing is skipped or
  * delivered twice.
  */
-import type { AllStreamRecordedEvent, AllStreamSubscription } from '@eventstore/db-client';
+import type { AllStreamRecordedEvent, AllStreamSubscription } from '@kurrent/kurrentdb-client';
 import type { Logger } from 'pino';
 import { EventStoreUnavailableError } from '../errors.js';
 import type { RecordedEvent, Subscription } from '../port.js';
 import { comparePositions, type Position } from '../position.js';
 import { fromEsdbPosition } from './codec.js';
 import { translateDriverError } from './driver-errors.js';
-import { sleep } from '../../sleep.js';
+import { Backoff } from '../../backoff.js';
 
 const RETRY_MIN_MS = 25;
 const RETRY_MAX_MS = 2_000;
@@ -58,7 +58,7 @@ export class EventStoreDbSubscription implements Subscription {
     const { signal } = this.abort;
     const { open, select } = this.options;
     let cursor = this.options.from;
-    let retryDelay = 0;
+    const retryDelay = new Backoff({ minMs: RETRY_MIN_MS, maxMs: RETRY_MAX_MS });
     try {
       while (!signal.aborted) {
         let driver: AllStreamSubscription | undefined;
@@ -78,9 +78,9 @@ export class EventStoreDbSubscription implements Subscription {
             const position = fromEsdbPosition(stored.position);
             if (comparePositions(position, cursor) <= 0) continue;
             cursor = position;
-            if (retryDelay > 0) {
+            if (retryDelay.failing) {
               this.logger.info({ cursor }, 'subscription: resumed');
-              retryDelay = 0;
+              retryDelay.reset();
             }
             const event = select(stored, position);
             if (!event) {
@@ -94,13 +94,12 @@ export class EventStoreDbSubscription implements Subscription {
         } catch (error) {
           const failure = translateDriverError(error);
           if (!(failure instanceof EventStoreUnavailableError)) throw failure;
-          if (retryDelay === 0) this.logger.warn({ err: error, cursor }, 'subscription: connection lost; subscribing again');
+          if (!retryDelay.failing) this.logger.warn({ err: error, cursor }, 'subscription: connection lost; subscribing again');
         } finally {
           if (driver) letGo(driver);
           this.driver = undefined;
         }
-        retryDelay = Math.min(Math.max(retryDelay * 2, RETRY_MIN_MS), RETRY_MAX_MS);
-        await sleep(retryDelay, signal);
+        await retryDelay.wait(signal);
       }
     } finally {
       void this.close();

@@ -1,12 +1,14 @@
 /**
- * Group commit for appends. Up to `maxInFlight` appends run at once, each alone; appends that
- * arrive while all of those are busy wait, and go together in the next call, as one transaction
- * (`es_append_many`): one round trip and one WAL flush for the lot, instead of one each. A lone
- * writer sees no difference; many concurrent writers get several times the throughput. Every
- * append still answers for itself (a conflict fails only its own caller), and each caller is
- * answered only once its transaction has committed.
+ * Group commit for appends. Up to `maxInFlight` transactions run at once; appends that arrive
+ * while all of those are busy wait, and go together in the next one (`es_append_many`): one round
+ * trip and one WAL flush for the lot, instead of one each. Appends handed over in the same tick
+ * (a multi-stream `appendMany`) always start together. A lone writer sees no difference; many
+ * concurrent writers get several times the throughput. Every append still answers for itself (a
+ * conflict fails only its own caller), and each caller is answered only once its transaction has
+ * committed. When a group's transaction fails on one append's data, each append of the group runs
+ * again on its own, so that only that append fails.
  */
-import { SqlError, UNIQUE_VIOLATION, type SqlClient } from '../../sql/port.js';
+import { SqlError, type SqlClient } from '../../sql/port.js';
 
 export interface AppendRow {
   status: string;
@@ -30,17 +32,24 @@ const MANY = 'select idx, status, revision::text, tx::text, seq::text from es_ap
 export class GroupAppender {
   private readonly queue: Request[] = [];
   private inFlight = 0;
+  private scheduled = false;
 
   constructor(
     private readonly sql: SqlClient,
     private readonly maxInFlight = 4,
-    private readonly maxGroup = 100,
+    private readonly maxGroup = 1_000,
   ) {}
 
   append(stream: string, expected: string, events: string): Promise<AppendRow> {
     return new Promise((resolve, reject) => {
       this.queue.push({ stream, expected, events, resolve, reject });
-      this.pump();
+      // At the end of this tick, so that appends handed over together go together.
+      if (this.scheduled) return;
+      this.scheduled = true;
+      queueMicrotask(() => {
+        this.scheduled = false;
+        this.pump();
+      });
     });
   }
 
@@ -62,9 +71,10 @@ export class GroupAppender {
     try {
       rows = await this.sql.query<AppendRow & { idx: number }>(MANY, [payload]);
     } catch (error) {
-      // Two groups raced the same new event id into different streams: the whole transaction is
-      // gone, so each append runs again on its own (and meets the other's event, or wins).
-      if (error instanceof SqlError && error.sqlState === UNIQUE_VIOLATION) {
+      // One append's data was refused (or two groups raced the same new event id into different
+      // streams): the whole transaction is gone, so each append runs again on its own, and only
+      // the one at fault fails (or meets the other's event, or wins).
+      if (error instanceof SqlError) {
         await Promise.all(group.map((r) => this.runOne(r)));
         return;
       }

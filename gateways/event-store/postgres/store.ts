@@ -3,15 +3,15 @@
  * PostgreSQL server (node `pg`) or on PGlite (embedded mode).
  */
 import { pino, type Logger } from 'pino';
-import { SqlConnectionError, SqlError, UNIQUE_VIOLATION, type SqlClient } from '../../sql/port.js';
+import { SqlConnectionError, type SqlClient } from '../../sql/port.js';
 import {
-  EventIdConflictError,
   EventStoreUnavailableError,
   StreamDeletedError,
   WrongExpectedRevisionError,
 } from '../errors.js';
 import type {
   AppendOptions,
+  AppendOutcome,
   AppendResult,
   DeleteStreamOptions,
   EventFilter,
@@ -23,6 +23,7 @@ import type {
   ReadStreamOptions,
   RecordedEvent,
   SubscribeOptions,
+  StreamAppend,
   Subscription,
 } from '../port.js';
 import { START, comparePositions, formatPosition, maxPosition, parsePosition, type Position } from '../position.js';
@@ -34,11 +35,14 @@ import {
   validateReadStreamOptions,
   validateStreamName,
 } from '../validation.js';
+import { appendManyPrepared, appendPrepared, actualRevision, type AppendContext } from './append.js';
 import { GroupAppender } from './appender.js';
+import { SharedPages, type Page } from './shared-pages.js';
 import { ensureEventStoreSchema } from './schema.js';
 import { PostgresSubscription } from './subscription.js';
 import { Tail } from './tail.js';
 import { Wakeups } from './wakeups.js';
+import { Backoff, CALL_RETRY } from '../../backoff.js';
 
 export interface PostgresEventStoreOptions {
   logger?: Logger;
@@ -66,15 +70,7 @@ interface EventRow {
   occurred_at: Date;
 }
 
-export interface Page {
-  events: RecordedEvent[];
-  /** Where the next read starts: past every event scanned (delivered or filtered out). */
-  next: Position;
-  /** Nothing more is readable now: everything below the visibility horizon has been scanned. */
-  exhausted: boolean;
-  /** Committed events exist beyond the horizon, held back by an older running transaction. */
-  heldBack: boolean;
-}
+export type { Page } from './shared-pages.js';
 
 const EVENT_COLUMNS = /* sql */ `
   es_events.transaction_id::text as pos_tx, es_events.seq::text as pos_seq, es_events.event_id::text as id,
@@ -121,16 +117,7 @@ const READ_PAGE = /* sql */ `
        limit $3
     ) m on true`;
 
-/**
- * Pages kept for other readers asking for the same page: at most this many events in all, each
- * page for at most SHARED_PAGE_MS. Runners with the same filter catching up from the same
- * position ask for the same sequence of pages (five projections read TrackPlayed): one reads a
- * page from Postgres and parses it, the others, a little behind, take it from here.
- */
-const SHARED_PAGES_EVENTS = 64_000;
-const SHARED_PAGE_MS = 30_000;
-
-const APPEND_ATTEMPTS = 4;
+const DELETE_ATTEMPTS = 4;
 const READ_ATTEMPTS = 4;
 
 export class PostgresEventStore implements EventStore {
@@ -140,10 +127,9 @@ export class PostgresEventStore implements EventStore {
   /** The shared window of the head that subscriptions there read from (one query per wake-up). */
   readonly tail: Tail;
   private readonly appender: GroupAppender;
+  private readonly appendContext: AppendContext;
   private readonly subscriptions = new Set<PostgresSubscription>();
-  /** Pages read lately, by request (sharedPageKey), oldest first; see SHARED_PAGES_EVENTS. */
-  private readonly sharedPages = new Map<string, { read: Promise<Page>; events: number; at: number }>();
-  private sharedEvents = 0;
+  private readonly sharedPages = new SharedPages();
   private closed = false;
 
   private constructor(
@@ -155,6 +141,7 @@ export class PostgresEventStore implements EventStore {
     this.wakeups = new Wakeups(sql, this.logger, { minIntervalMs: options.notifyIntervalMs });
     this.appender = new GroupAppender(sql, options.appendConcurrency ?? 4);
     this.tail = new Tail(this, this.pageSize, () => this.wakeups.generation, options.tailEvents);
+    this.appendContext = { appender: this.appender, announce: () => this.wakeups.announce(), isClosed: () => this.closed };
   }
 
   /** Creates the schema if needed and returns a store on it. */
@@ -164,32 +151,11 @@ export class PostgresEventStore implements EventStore {
   }
 
   async append(stream: string, events: readonly unknown[], options?: AppendOptions): Promise<AppendResult> {
-    const batch = prepareAppend(stream, events, options);
-    const payload = JSON.stringify(batch.events);
-    const expected = String(batch.expectedRevision);
-    const row = await this.withRetries(APPEND_ATTEMPTS, async () => {
-      try {
-        return await this.appender.append(batch.stream, expected, payload);
-      } catch (error) {
-        // Two concurrent tries of the same batch: the loser retries and finds the winner's events.
-        if (error instanceof SqlError && error.sqlState === UNIQUE_VIOLATION) throw new RetryableConflict(error);
-        throw error;
-      }
-    });
-    switch (row.status) {
-      case 'ok':
-      case 'duplicate':
-        if (row.status === 'ok') this.wakeups.announce();
-        return { nextRevision: BigInt(row.revision!), position: formatPosition(row.tx!, row.seq!) };
-      case 'wrong_expected':
-        throw new WrongExpectedRevisionError(batch.stream, batch.expectedRevision, actualRevision(row.revision));
-      case 'deleted':
-        throw new StreamDeletedError(batch.stream);
-      case 'id_conflict':
-        throw new EventIdConflictError(batch.stream, batch.events.map((e) => e.id));
-      default:
-        throw new Error(`es_append returned an unknown status ${row.status}`);
-    }
+    return appendPrepared(this.appendContext, prepareAppend(stream, events, options));
+  }
+
+  appendMany(appends: readonly StreamAppend[]): Promise<AppendOutcome[]> {
+    return appendManyPrepared(this.appendContext, appends);
   }
 
   async *readStream(stream: string, options?: ReadStreamOptions): AsyncGenerator<RecordedEvent> {
@@ -247,46 +213,7 @@ export class PostgresEventStore implements EventStore {
    */
   async readPage(after: Position, limit: number, filter: EventFilter | undefined, options?: { shared?: boolean }): Promise<Page> {
     if (options?.shared === false) return this.queryPage(after, limit, filter);
-    this.forgetSharedPages();
-    const key = sharedPageKey(after, limit, filter);
-    const shared = this.sharedPages.get(key);
-    if (shared) {
-      const page = await shared.read.catch(() => undefined);
-      if (page && !page.exhausted) return page;
-    }
-    const read = this.queryPage(after, limit, filter);
-    if (!shared) this.share(key, read);
-    return read;
-  }
-
-  private share(key: string, read: Promise<Page>): void {
-    const entry = { read, events: 0, at: Date.now() };
-    this.sharedPages.set(key, entry);
-    const forget = () => {
-      if (this.sharedPages.get(key) !== entry) return;
-      this.sharedPages.delete(key);
-      this.sharedEvents -= entry.events;
-    };
-    read.then(
-      (page) => {
-        if (page.exhausted) return forget();
-        if (this.sharedPages.get(key) !== entry) return;
-        entry.events = page.events.length;
-        this.sharedEvents += entry.events;
-        this.forgetSharedPages();
-      },
-      forget,
-    );
-  }
-
-  /** Forgets the oldest shared pages while there are too many, or they are too old. */
-  private forgetSharedPages(): void {
-    const now = Date.now();
-    for (const [key, entry] of this.sharedPages) {
-      if (this.sharedEvents <= SHARED_PAGES_EVENTS && now - entry.at < SHARED_PAGE_MS) break;
-      this.sharedPages.delete(key);
-      this.sharedEvents -= entry.events;
-    }
+    return this.sharedPages.read(after, limit, filter, () => this.queryPage(after, limit, filter));
   }
 
   private async queryPage(after: Position, limit: number, filter: EventFilter | undefined): Promise<Page> {
@@ -364,7 +291,7 @@ export class PostgresEventStore implements EventStore {
     validateStreamName(stream);
     const expected: ExpectedRevision = options?.expectedRevision === undefined ? 'any' : options.expectedRevision;
     validateExpectedRevision(expected);
-    const rows = await this.withRetries(APPEND_ATTEMPTS, () =>
+    const rows = await this.withRetries(DELETE_ATTEMPTS, () =>
       this.sql.query<{ status: string; revision: string }>(
         'select status, revision::text from es_delete_stream($1, $2)',
         [stream, String(expected)],
@@ -388,41 +315,24 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * Runs `work`, retrying when the connection failed. Appends are safe to retry because event ids
-   * make them idempotent: a batch that did commit before the connection dropped is answered with
-   * its original result.
+   * Runs `work` (a read or a delete), retrying when the connection failed.
    */
   private async withRetries<T>(attempts: number, work: () => Promise<T>): Promise<T> {
+    let backoff: Backoff | undefined; // made on the first failure only (reads are hot)
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await work();
       } catch (error) {
-        const retryable = error instanceof SqlConnectionError || error instanceof RetryableConflict;
-        if (!retryable || attempt >= attempts || this.closed) {
+        if (!(error instanceof SqlConnectionError) || attempt >= attempts || this.closed) {
           if (error instanceof SqlConnectionError) {
             throw new EventStoreUnavailableError(`event store unavailable: ${error.message}`, { cause: error });
           }
-          if (error instanceof RetryableConflict) throw error.cause;
           throw error;
         }
-        await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+        await (backoff ??= new Backoff(CALL_RETRY)).wait();
       }
     }
   }
-}
-
-class RetryableConflict extends Error {
-  constructor(override readonly cause: SqlError) {
-    super(cause.message);
-  }
-}
-
-function actualRevision(revision: string | null): bigint | 'no_stream' {
-  return revision === null || revision === '-1' ? 'no_stream' : BigInt(revision);
-}
-
-function sharedPageKey(after: Position, limit: number, filter: EventFilter | undefined): string {
-  return JSON.stringify([after, limit, filter?.eventTypes ?? null, filter?.streamPrefixes ?? null]);
 }
 
 function likePrefix(prefix: string): string {

@@ -12,13 +12,15 @@ import { maxPosition, type Position } from '../position.js';
 import type { Page } from './store.js';
 import type { Tail } from './tail.js';
 import type { Wakeups } from './wakeups.js';
-import { sleep } from '../../sleep.js';
+import { Backoff } from '../../backoff.js';
 
 /** Without notifications (lost connection) we poll this often. */
 const POLL_WHILE_DEAF_MS = 250;
 /** With notifications, a safety poll in case one went missing (e.g. its sender crashed). */
 const SAFETY_POLL_MS = 2_000;
+const HELD_BACK_MIN_MS = 2;
 const HELD_BACK_MAX_MS = 100;
+const RETRY_MIN_MS = 25;
 const RETRY_MAX_MS = 2_000;
 
 interface PageReader {
@@ -62,26 +64,24 @@ export class PostgresSubscription implements Subscription {
     const { filter, pageSize } = this.options;
     const tail = this.tail;
     let cursor = this.options.from;
-    let heldBackDelay = 0;
-    let retryDelay = 0;
+    const heldBackDelay = new Backoff({ minMs: HELD_BACK_MIN_MS, maxMs: HELD_BACK_MAX_MS });
+    const retryDelay = new Backoff({ minMs: RETRY_MIN_MS, maxMs: RETRY_MAX_MS });
     const retry = async (error: unknown): Promise<void> => {
       if (!(error instanceof SqlConnectionError || error instanceof EventStoreUnavailableError)) throw error;
-      if (retryDelay === 0) this.logger.warn({ err: error, cursor }, 'subscription: read failed; retrying');
-      retryDelay = Math.min(Math.max(retryDelay * 2, 25), RETRY_MAX_MS);
-      await sleep(retryDelay, signal);
+      if (!retryDelay.failing) this.logger.warn({ err: error, cursor }, 'subscription: read failed; retrying');
+      await retryDelay.wait(signal);
     };
     const resumed = (): void => {
-      if (retryDelay > 0) this.logger.info({ cursor }, 'subscription: reads resumed');
-      retryDelay = 0;
+      if (retryDelay.failing) this.logger.info({ cursor }, 'subscription: reads resumed');
+      retryDelay.reset();
     };
     /** Waits at the head for a wake-up after `seen` (or a poll); says whether one came. */
     const waitAtHead = async (seen: number, heldBack: boolean): Promise<boolean> => {
       if (heldBack) {
         // An older transaction is still running; its commit (or a short wait) lets us read on.
-        heldBackDelay = Math.min(Math.max(heldBackDelay * 2, 2), HELD_BACK_MAX_MS);
-        await this.wakeups.wait(seen, heldBackDelay, signal);
+        await this.wakeups.wait(seen, heldBackDelay.next(), signal);
       } else {
-        heldBackDelay = 0;
+        heldBackDelay.reset();
         await this.wakeups.wait(seen, this.wakeups.pollInterval(SAFETY_POLL_MS, POLL_WHILE_DEAF_MS), signal);
       }
       return this.wakeups.generation !== seen;

@@ -6,6 +6,7 @@
  * global notify-queue lock and defeat group commit.
  */
 import type { Logger } from 'pino';
+import { Backoff } from '../../backoff.js';
 import type { Listener, SqlClient } from '../../sql/port.js';
 import { NEW_LISTENER_FAST_POLL_MS, Notifier, type NotifierOptions } from './notifier.js';
 import { NOTIFY_CHANNEL } from './schema.js';
@@ -21,7 +22,7 @@ export class Wakeups {
   private listener: Listener | undefined;
   private connecting: Promise<void> | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  private reconnectDelay = RECONNECT_MIN_MS;
+  private readonly reconnectDelay = new Backoff({ minMs: RECONNECT_MIN_MS, maxMs: RECONNECT_MAX_MS });
   private lostLogged = false;
   private closed = false;
   private readonly notifier: Notifier;
@@ -112,7 +113,7 @@ export class Wakeups {
           return;
         }
         this.listener = listener;
-        this.reconnectDelay = RECONNECT_MIN_MS;
+        this.reconnectDelay.reset();
         if (this.lostLogged) {
           this.logger.info('event store: notifications restored');
           this.lostLogged = false;
@@ -137,8 +138,7 @@ export class Wakeups {
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       this.connect();
-    }, this.reconnectDelay);
-    this.reconnectDelay = Math.min(this.reconnectDelay * 2, RECONNECT_MAX_MS);
+    }, this.reconnectDelay.next());
   }
 
   async close(): Promise<void> {
