@@ -7,6 +7,7 @@ import { catalogProjection } from './sql/catalog.js';
 import { feedProjection } from './sql/feed.js';
 import { listeningHistoryProjection } from './sql/listening-history.js';
 import { playlistItemsProjection } from './sql/playlist-items.js';
+import { playerProjection } from './sql/player.js';
 import { playlistsProjection } from './sql/playlists.js';
 import { usersProjection } from './sql/users.js';
 
@@ -20,4 +21,5 @@ export const allProjections: readonly Projection[] = [
   playCountsProjection,
   chartsProjection,
   recentPlaysProjection,
+  playerProjection,
 ];

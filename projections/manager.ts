@@ -7,10 +7,12 @@
  */
 import type { Logger } from 'pino';
 import type { EventStore, Position } from '../gateways/event-store/port.js';
-import type { Cache } from '../gateways/redis/port.js';
+import type { Cache } from '../gateways/cache/port.js';
 import type { SqlClient } from '../gateways/sql/port.js';
+import { countPoison } from './poison.js';
 import { cacheKeyPrefix, type Projection } from './projection.js';
 import { activateGeneration, createGeneration, dropRetired, ensureRegistry, listGenerations, type Generation } from './registry.js';
+import { SqlCommitGroup } from './commit-group.js';
 import { ProjectionRunner, type RunnerStatus } from './runner.js';
 
 export interface ProjectionsDeps {
@@ -29,7 +31,7 @@ export interface ProjectionStatus {
   name: string;
   kind: Projection['kind'];
   version: number;
-  generations: Array<Generation & { runner?: RunnerStatus }>;
+  generations: Array<Generation & { runner?: RunnerStatus; /** Poison events skipped (stored count). */ poisoned: number }>;
 }
 
 /** Thrown by waitFor's callers' helper when projections have not caught up in time. */
@@ -49,12 +51,15 @@ export class Projections {
   private reconciling: Promise<void> = Promise.resolve();
   private readonly activating = new Set<string>();
   private stopped = false;
+  /** One transaction for the batches that the SQL runners of this process commit at the same time. */
+  private readonly commits: SqlCommitGroup;
 
   constructor(
     private readonly deps: ProjectionsDeps,
     projections: readonly Projection[],
   ) {
     this.byName = new Map(projections.map((p) => [p.name, p]));
+    this.commits = new SqlCommitGroup(deps.sql);
   }
 
   get names(): string[] {
@@ -157,6 +162,7 @@ export class Projections {
 
   async status(): Promise<ProjectionStatus[]> {
     const generations = await listGenerations(this.deps.sql);
+    const poisoned = await countPoison(this.deps.sql);
     return [...this.byName.values()].map((p) => ({
       name: p.name,
       kind: p.kind,
@@ -165,7 +171,8 @@ export class Projections {
         .filter((g) => g.name === p.name)
         .map((g) => {
           const runner = this.runners.get(key(p.name, g.generation));
-          return runner ? { ...g, runner: runner.status() } : g;
+          const counted = { ...g, poisoned: poisoned.get(key(p.name, g.generation)) ?? 0 };
+          return runner ? { ...counted, runner: runner.status() } : counted;
         }),
     }));
   }
@@ -209,7 +216,7 @@ export class Projections {
   private ensureRunner(projection: Projection, generation: Generation): void {
     const k = key(projection.name, generation.generation);
     if (this.runners.has(k)) return;
-    const runner = new ProjectionRunner(this.deps, projection, generation.generation);
+    const runner = new ProjectionRunner({ ...this.deps, commits: this.commits }, projection, generation.generation);
     if (generation.status === 'building') runner.onAdvance = (processed) => this.maybeActivate(projection, generation.generation, processed);
     this.runners.set(k, runner);
     runner.start();

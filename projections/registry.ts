@@ -7,6 +7,7 @@
  */
 import type { Position } from '../gateways/event-store/port.js';
 import type { SqlClient, SqlExecutor } from '../gateways/sql/port.js';
+import { POISON_DDL } from './poison.js';
 import { physicalTable, type Projection } from './projection.js';
 
 export type GenerationStatus = 'building' | 'active' | 'retired';
@@ -77,6 +78,7 @@ export async function ensureRegistry(sql: SqlClient): Promise<void> {
   await sql.transaction(async (tx) => {
     await tx.query('select pg_advisory_xact_lock(hashtext($1))', ['chorus:projections:schema']);
     await tx.exec(DDL);
+    await tx.exec(POISON_DDL);
   });
 }
 
@@ -147,6 +149,7 @@ export async function dropRetired(sql: SqlClient, projection: Projection, graceM
     if (projection.kind === 'sql') {
       for (const logical of Object.keys(projection.tables)) await sql.exec(`drop table if exists ${physicalTable(logical, g.generation)} cascade`);
     }
+    await sql.query('delete from projection_poison_events where name = $1 and generation = $2', [projection.name, g.generation]);
     await sql.query('delete from projection_generations where name = $1 and generation = $2', [projection.name, g.generation]);
   }
   return retired;

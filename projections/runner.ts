@@ -5,25 +5,35 @@
  * generation across processes holds its lock; the compare-and-set on the checkpoint keeps even a
  * runner that lost its lock from applying twice.
  *
- * An event whose handler throws (a poison event) stops this projection with a clear log line and
- * status; the batch is retried one event at a time to name the event, and the events before it
- * are kept. Connection failures are not poison: the runner resumes from its checkpoint.
+ * An event the projection cannot apply because of what it holds (a poison event, poison.ts) is
+ * skipped: the batch is retried one event at a time to find it, the events around it are applied,
+ * and it is recorded, counted and logged, so one user's bad data never stops a read model for
+ * everyone. Passing failures (a lost connection, a deadlock) resume from the checkpoint; a broken
+ * projection (SQL that does not run, a half-applied cache transaction, or poison on every event)
+ * stops with a clear log line and status.
  */
 import type { Logger } from 'pino';
 import { EventStoreUnavailableError } from '../gateways/event-store/errors.js';
 import type { EventStore, Position, RecordedEvent, Subscription } from '../gateways/event-store/port.js';
 import { START } from '../gateways/event-store/position.js';
-import { CacheWriteError, type Cache } from '../gateways/redis/port.js';
+import { CacheWriteError, type Cache } from '../gateways/cache/port.js';
 import { SqlConnectionError, type SqlClient, type SqlLock } from '../gateways/sql/port.js';
-import { cacheKeyPrefix, physicalTable, type Projection } from './projection.js';
-import { CheckpointMovedError, advanceCheckpoint, listGenerations, noteCheckpoint, recordFailure } from './registry.js';
-import { sleep } from '../gateways/sleep.js';
+import type { SqlCommitGroup } from './commit-group.js';
+import { PoisonError, generationTarget, passPoison, writeBatch, type GenerationTarget } from './batch.js';
+import type { Projection } from './projection.js';
+import { CheckpointMovedError, listGenerations, noteCheckpoint, recordFailure } from './registry.js';
+import { MAX_CONSECUTIVE_POISON, classifyApplyFailure, poisonSummary } from './poison.js';
+import { Backoff } from '../gateways/backoff.js';
+import { runLockedLoop } from '../gateways/sql/locked-loop.js';
+import { PositionWaiters } from './waiters.js';
 
 export interface RunnerDeps {
   store: EventStore;
   sql: SqlClient;
   cache: Cache;
   logger: Logger;
+  /** The process's group commit for SQL projections (one transaction for several runners' batches). */
+  commits?: SqlCommitGroup;
   /** Events at which a batch is committed (default 500). */
   batchSize?: number;
   /**
@@ -51,17 +61,8 @@ export interface RunnerStatus {
   /** The position of the last event applied (not merely passed): the read model changed there. */
   lastApplied: Position | null;
   error: string | null;
-}
-
-/** An error raised by the projection's own code: not retried. */
-class PoisonError extends Error {
-  override readonly name = 'PoisonError';
-  constructor(
-    readonly event: RecordedEvent | undefined,
-    override readonly cause: unknown,
-  ) {
-    super(cause instanceof Error ? cause.message : String(cause));
-  }
+  /** Poison events this runner skipped (since it started). */
+  poisoned: number;
 }
 
 const LOCK_RETRY_MS = 1_000;
@@ -79,7 +80,7 @@ export class ProjectionRunner {
   private pending: RecordedEvent[] = [];
   private progressHint: Position | null = null;
   private flushing: Promise<void> = Promise.resolve();
-  private waiters = new Set<{ position: Position; resolve: (ok: boolean) => void }>();
+  private readonly waiters: PositionWaiters;
   private readonly stopController = new AbortController();
   private subscription: Subscription | undefined;
   private loop: Promise<void> | undefined;
@@ -88,6 +89,9 @@ export class ProjectionRunner {
   private lastLagMs: number | null = null;
   private lastApplied: Position | null = null;
   private error: string | null = null;
+  private poisoned = 0;
+  /** Poison events skipped since the last event applied. */
+  private consecutivePoison = 0;
   private lastCacheNote = 0;
   private progressTimer: NodeJS.Timeout | undefined;
   /** The first flush failure of this run, for the loop to handle. */
@@ -96,9 +100,7 @@ export class ProjectionRunner {
   private epoch = 0;
   private readonly batchSize: number;
   private readonly maxBatchSize: number;
-  private readonly tables: Record<string, string>;
-  private readonly keyPrefix: string;
-  private readonly guardKey: string;
+  private readonly target: GenerationTarget;
   private readonly logger: Logger;
   /** Called after every commit (the manager watches building generations catch up). */
   onAdvance: ((processed: Position) => void) | undefined;
@@ -110,12 +112,8 @@ export class ProjectionRunner {
   ) {
     this.batchSize = deps.batchSize ?? DEFAULT_BATCH_SIZE;
     this.maxBatchSize = Math.max(deps.maxBatchSize ?? (deps.batchSize === undefined ? DEFAULT_MAX_BATCH_SIZE : this.batchSize), this.batchSize);
-    this.tables =
-      projection.kind === 'sql'
-        ? Object.fromEntries(Object.keys(projection.tables).map((logical) => [logical, physicalTable(logical, generation)]))
-        : {};
-    this.keyPrefix = cacheKeyPrefix(projection.name, generation);
-    this.guardKey = `${this.keyPrefix}checkpoint`;
+    this.target = generationTarget(deps, projection, generation);
+    this.waiters = new PositionWaiters((a, b) => deps.store.comparePositions(a, b));
     this.logger = deps.logger.child({ projection: projection.name, generation });
   }
 
@@ -130,8 +128,7 @@ export class ProjectionRunner {
     await this.loop;
     await this.flushing.catch(() => undefined);
     if (this.state !== 'failed') this.state = 'stopped';
-    for (const waiter of this.waiters) waiter.resolve(false);
-    this.waiters.clear();
+    this.waiters.abandon();
   }
 
   status(): RunnerStatus {
@@ -145,65 +142,50 @@ export class ProjectionRunner {
       lastLagMs: this.lastLagMs,
       lastApplied: this.lastApplied,
       error: this.error,
+      poisoned: this.poisoned,
     };
   }
 
   /** Resolves true once everything up to `position` is in the read model, false on timeout. */
   waitFor(position: Position, timeoutMs: number): Promise<boolean> {
-    if (this.reached(position)) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const waiter = {
-        position,
-        resolve: (ok: boolean) => {
-          clearTimeout(timer);
-          this.waiters.delete(waiter);
-          resolve(ok);
-        },
-      };
-      const timer = setTimeout(() => waiter.resolve(false), timeoutMs);
-      this.waiters.add(waiter);
-    });
+    return this.reached(position) ? Promise.resolve(true) : this.waiters.wait(position, timeoutMs);
   }
 
   reached(position: Position): boolean {
     return this.processed !== null && this.deps.store.comparePositions(this.processed, position) >= 0;
   }
 
+  /** One runner per generation across processes: the others stand by (gateways/sql/locked-loop.ts). */
   private async run(): Promise<void> {
     const { signal } = this.stopController;
-    let retryDelay = RETRY_MIN_MS;
-    while (!signal.aborted && this.state !== 'failed') {
-      let lock: SqlLock | undefined;
-      try {
-        lock = await this.deps.sql.tryLock(`chorus:projection:${this.projection.name}:g${this.generation}`);
-      } catch (error) {
-        this.logger.warn({ err: error }, 'projection: could not ask for its lock; retrying');
-      }
-      if (!lock) {
+    await runLockedLoop({
+      sql: this.deps.sql,
+      lockName: `chorus:projection:${this.projection.name}:g${this.generation}`,
+      signal,
+      standbyMs: LOCK_RETRY_MS,
+      backoff: new Backoff({ minMs: RETRY_MIN_MS, maxMs: RETRY_MAX_MS }),
+      run: (lock) => this.runLocked(lock, signal),
+      standby: () => {
         if (this.state !== 'waiting-for-lock') this.logger.info('projection: another runner holds this generation; waiting');
         this.state = 'waiting-for-lock';
-        await sleep(LOCK_RETRY_MS, signal);
-        continue;
-      }
-      try {
-        await this.runLocked(lock, signal);
-        retryDelay = RETRY_MIN_MS;
-      } catch (error) {
+      },
+      failed: async (error, during) => {
+        if (during === 'lock') {
+          this.logger.warn({ err: error }, 'projection: could not ask for its lock; retrying');
+          return 'standby';
+        }
         if (error instanceof PoisonError) {
           await this.fail(error);
-          break;
+          return 'stop';
         }
         if (error instanceof CheckpointMovedError) {
           this.logger.warn('projection: another runner moved the checkpoint; starting over from it');
         } else {
           this.logger.warn({ err: error }, `projection: interrupted (${describe(error)}); resuming from the checkpoint`);
         }
-        await sleep(retryDelay, signal);
-        retryDelay = Math.min(retryDelay * 2, RETRY_MAX_MS);
-      } finally {
-        await lock.release().catch(() => undefined);
-      }
-    }
+        return 'retry';
+      },
+    });
   }
 
   private async runLocked(lock: SqlLock, signal: AbortSignal): Promise<void> {
@@ -326,49 +308,43 @@ export class ProjectionRunner {
   private async commit(events: RecordedEvent[], to: Position): Promise<void> {
     try {
       await this.commitBatch(events, to);
+      if (events.length > 0) this.consecutivePoison = 0;
     } catch (error) {
-      if (!(error instanceof PoisonError) || events.length <= 1 || error.cause instanceof CacheWriteError) throw error;
-      // Find the event: apply one at a time; those before it are kept.
-      for (const event of events) await this.commitBatch([event], event.position);
-      throw error;
+      if (!(error instanceof PoisonError)) throw error;
+      const failure = classifyApplyFailure(error.cause);
+      if (failure === 'transient') throw new Error(`applying a batch failed: ${describe(error.cause)}`, { cause: error });
+      if (events.length > 1 && !(error.cause instanceof CacheWriteError)) {
+        // Find the event: one at a time, each applied, skipped or stopped at on its own.
+        for (const event of events) await this.commit([event], event.position);
+        if (this.deps.store.comparePositions(to, events[events.length - 1]!.position) > 0) await this.commitBatch([], to);
+        return;
+      }
+      if (failure === 'fatal') throw error;
+      await this.skip(events[0]!, error.cause);
     }
   }
 
+  /** Moves the checkpoint past a poison event, recording it (with the checkpoint, for SQL). */
+  private async skip(event: RecordedEvent, cause: unknown): Promise<void> {
+    this.consecutivePoison += 1;
+    if (this.consecutivePoison > MAX_CONSECUTIVE_POISON) {
+      throw new PoisonError(event, new Error(`${this.consecutivePoison} events in a row could not be applied (the last: ${describe(cause)}); the projection itself looks broken`));
+    }
+    await passPoison(this.target, event, this.checkpoint, cause);
+    this.checkpoint = event.position;
+    this.poisoned += 1;
+    this.logger.error(
+      { err: cause, eventId: event.id, eventType: event.type, position: event.position, stream: event.stream },
+      `projection SKIPPED a poison event it cannot apply (${poisonSummary(cause)}): ${event.type} ${event.id} in ${event.stream}; it goes on with the next`,
+    );
+    this.advanceProcessed(event.position);
+  }
+
   private async commitBatch(events: RecordedEvent[], to: Position): Promise<void> {
-    const from = this.checkpoint;
-    const { projection } = this;
-    if (projection.kind === 'sql') {
-      await this.deps.sql.transaction(async (tx) => {
-        if (events.length > 0) {
-          try {
-            await projection.apply(tx, events, this.tables);
-          } catch (error) {
-            throw error instanceof SqlConnectionError ? error : new PoisonError(events.length === 1 ? events[0] : undefined, error);
-          }
-        }
-        await advanceCheckpoint(tx, projection.name, this.generation, from, to, events.length);
-      });
-    } else {
-      let applied: boolean;
-      try {
-        applied = await this.deps.cache.commit({ key: this.guardKey, expected: from, next: to }, (writer) => {
-          try {
-            projection.apply(writer, events, (suffix) => this.keyPrefix + suffix);
-          } catch (error) {
-            throw new PoisonError(events.length === 1 ? events[0] : undefined, error);
-          }
-        });
-      } catch (error) {
-        // A command failed inside EXEC: the batch is half applied and the checkpoint moved. Stop
-        // here, loudly; the read model needs a rebuild.
-        if (error instanceof CacheWriteError) throw new PoisonError(events.length === 1 ? events[0] : undefined, error);
-        throw error;
-      }
-      if (!applied) throw new CheckpointMovedError(`projection ${projection.name} g${this.generation}: checkpoint moved by another runner`);
-      if (Date.now() - this.lastCacheNote >= CACHE_STATUS_EVERY_MS) {
-        this.lastCacheNote = Date.now();
-        await noteCheckpoint(this.deps.sql, projection.name, this.generation, to, this.eventsApplied + events.length).catch(() => undefined);
-      }
+    await writeBatch(this.target, events, this.checkpoint, to);
+    if (this.projection.kind === 'cache' && Date.now() - this.lastCacheNote >= CACHE_STATUS_EVERY_MS) {
+      this.lastCacheNote = Date.now();
+      await noteCheckpoint(this.deps.sql, this.projection.name, this.generation, to, this.eventsApplied + events.length).catch(() => undefined);
     }
     this.checkpoint = to;
     if (events.length > 0) {
@@ -384,21 +360,19 @@ export class ProjectionRunner {
     if (position === null) return;
     if (this.processed !== null && this.deps.store.comparePositions(position, this.processed) <= 0) return;
     this.processed = position;
-    for (const waiter of [...this.waiters]) {
-      if (this.deps.store.comparePositions(position, waiter.position) >= 0) waiter.resolve(true);
-    }
+    this.waiters.reach(position);
     this.onAdvance?.(position);
   }
 
   private async readCheckpoint(): Promise<Position | null> {
-    if (this.projection.kind === 'cache') return this.deps.cache.get(this.guardKey);
+    if (this.projection.kind === 'cache') return this.deps.cache.get(this.target.guardKey);
     const generations = await listGenerations(this.deps.sql, this.projection.name);
     return generations.find((g) => g.generation === this.generation)?.checkpoint ?? null;
   }
 
   private async fail(error: PoisonError): Promise<void> {
     const event = error.event;
-    const where = event ? `${event.type} ${event.id} at ${event.position} in ${event.stream}` : 'an event of the batch';
+    const where = event ? `${event.type} ${event.id} at ${event.position} in ${event.stream}` : 'a batch';
     this.error = `${error.message} (while applying ${where})`;
     this.logger.error(
       { err: error.cause, eventId: event?.id, eventType: event?.type, position: event?.position, stream: event?.stream },
@@ -406,8 +380,7 @@ export class ProjectionRunner {
     );
     await recordFailure(this.deps.sql, this.projection.name, this.generation, error.message, where).catch(() => undefined);
     this.state = 'failed';
-    for (const waiter of this.waiters) waiter.resolve(false);
-    this.waiters.clear();
+    this.waiters.abandon();
   }
 }
 

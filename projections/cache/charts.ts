@@ -21,11 +21,12 @@
  * let a writer-supplied, future `occurredAt` suppress a live bucket; the writes are cheap.)
  * The day and week windows therefore answer for the last 8 days; `all` for all time.
  */
-import { countsTowardCharts } from '../../domain/listens/events.js';
+import { countsTowardCharts, type ListenEvent } from '../../domain/listens/events.js';
 import { reject } from '../../domain/shared/errors.js';
-import type { Cache, ScoredMember } from '../../gateways/redis/port.js';
-import type { CacheProjection } from '../projection.js';
-import { bump, checkLimit, readPlay, type CacheKeys } from './plays.js';
+import type { Cache, ScoredMember } from '../../gateways/cache/port.js';
+import { cacheProjection, eventTypes } from '../projection.js';
+import { assertNever } from '../../domain/shared/decider.js';
+import { bump, checkLimit, readPlay, scored, type CacheKeys } from './plays.js';
 
 /** Days a day bucket is kept after its day ends: a week window needs 6, one more for margin. */
 export const DAY_BUCKET_RETENTION_DAYS = 8;
@@ -44,17 +45,17 @@ export const dayKey = (day: number): string => `day:${new Date(day * DAY_MS).toI
 /** When a day bucket expires, in Unix seconds. */
 export const dayBucketExpiry = (day: number): number => (day + 1 + DAY_BUCKET_RETENTION_DAYS) * DAY_S;
 
-export const chartsProjection: CacheProjection = {
+export const chartsProjection = cacheProjection<ListenEvent>({
   kind: 'cache',
   name: 'charts',
   version: 1,
-  handles: ['TrackPlayed'],
+  handles: eventTypes<ListenEvent>({ TrackPlayed: true }),
   apply(writer, events, key) {
-    // One ZINCRBY per (bucket, track) per batch, with the batch's sum.
+    // One command per bucket per batch (every track's sum in it).
     const allTime = new Map<string, number>();
     const days = new Map<number, Map<string, number>>();
     for (const event of events) {
-      if (event.type !== 'TrackPlayed') continue;
+      if (event.type !== 'TrackPlayed') assertNever(event.type);
       const play = readPlay(event);
       if (!countsTowardCharts(play)) continue;
       bump(allTime, play.trackId);
@@ -63,14 +64,14 @@ export const chartsProjection: CacheProjection = {
       if (!tracks) days.set(day, (tracks = new Map()));
       bump(tracks, play.trackId);
     }
-    for (const [trackId, plays] of allTime) writer.zIncrBy(key(ALL_TIME_KEY), plays, trackId);
+    writer.zIncrByMany(key(ALL_TIME_KEY), scored(allTime));
     for (const [day, tracks] of days) {
       const bucket = key(dayKey(day));
-      for (const [trackId, plays] of tracks) writer.zIncrBy(bucket, plays, trackId);
+      writer.zIncrByMany(bucket, scored(tracks));
       writer.expireAt(bucket, dayBucketExpiry(day));
     }
   },
-};
+});
 
 export type ChartWindow = 'day' | 'week' | 'all';
 export const CHART_WINDOWS: readonly ChartWindow[] = ['day', 'week', 'all'];
@@ -113,8 +114,11 @@ export async function topTracks(cache: Cache, keys: CacheKeys, query: TopTracksQ
         limit - 1,
       );
       break;
-    default:
-      return reject('VALIDATION_FAILED', `window must be one of ${CHART_WINDOWS.join(', ')}, got ${JSON.stringify(query.window)}`);
+    default: {
+      // Every window is a case above; a caller that passed on an unchecked string gets a clear error.
+      const unknown: never = query.window;
+      return reject('VALIDATION_FAILED', `window must be one of ${CHART_WINDOWS.join(', ')}, got ${JSON.stringify(unknown)}`);
+    }
   }
   return ranked.map(({ member, score }) => ({ trackId: member, plays: score }));
 }

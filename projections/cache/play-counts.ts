@@ -9,25 +9,26 @@
  * Counters depend only on which plays were applied, never on batching or order: a rebuild equals
  * the incremental result.
  */
-import { countsTowardCharts } from '../../domain/listens/events.js';
-import type { Cache } from '../../gateways/redis/port.js';
-import type { CacheProjection } from '../projection.js';
-import { bump, checkLimit, readPlay, type CacheKeys } from './plays.js';
+import { countsTowardCharts, type ListenEvent } from '../../domain/listens/events.js';
+import type { Cache } from '../../gateways/cache/port.js';
+import { cacheProjection, eventTypes } from '../projection.js';
+import { assertNever } from '../../domain/shared/decider.js';
+import { bump, checkLimit, readPlay, scored, type CacheKeys } from './plays.js';
 
 export const trackCountKey = (trackId: string) => `track:${trackId}`;
 export const userCountsKey = (userId: string) => `user:${userId}`;
 
-export const playCountsProjection: CacheProjection = {
+export const playCountsProjection = cacheProjection<ListenEvent>({
   kind: 'cache',
   name: 'play-counts',
   version: 1,
-  handles: ['TrackPlayed'],
+  handles: eventTypes<ListenEvent>({ TrackPlayed: true }),
   apply(writer, events, key) {
-    // One command per track and per (user, track) per batch, with the batch's sum.
+    // One command for every track's count and one per user, with the batch's sums.
     const byTrack = new Map<string, number>();
     const byUser = new Map<string, Map<string, number>>();
     for (const event of events) {
-      if (event.type !== 'TrackPlayed') continue;
+      if (event.type !== 'TrackPlayed') assertNever(event.type);
       const play = readPlay(event);
       if (!countsTowardCharts(play)) continue;
       bump(byTrack, play.trackId);
@@ -35,13 +36,10 @@ export const playCountsProjection: CacheProjection = {
       if (!tracks) byUser.set(play.userId, (tracks = new Map()));
       bump(tracks, play.trackId);
     }
-    for (const [trackId, plays] of byTrack) writer.incrBy(key(trackCountKey(trackId)), plays);
-    for (const [userId, tracks] of byUser) {
-      const userKey = key(userCountsKey(userId));
-      for (const [trackId, plays] of tracks) writer.zIncrBy(userKey, plays, trackId);
-    }
+    writer.incrByMany(Array.from(byTrack, ([trackId, by]) => ({ key: key(trackCountKey(trackId)), by })));
+    for (const [userId, tracks] of byUser) writer.zIncrByMany(key(userCountsKey(userId)), scored(tracks));
   },
-};
+});
 
 /** A track's plays (0 when it has none). */
 export async function playCount(cache: Cache, keys: CacheKeys, trackId: string): Promise<number> {

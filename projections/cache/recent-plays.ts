@@ -12,10 +12,11 @@
  * plays applied (by score, then member, as Redis ranks them), whatever the batching: a rebuild
  * equals the incremental result.
  */
-import type { Cache } from '../../gateways/redis/port.js';
-import type { PlayContext } from '../../domain/listens/events.js';
-import type { CacheProjection } from '../projection.js';
-import { compareMembers } from '../../gateways/redis/member-order.js';
+import type { Cache } from '../../gateways/cache/port.js';
+import type { ListenEvent, PlayContext } from '../../domain/listens/events.js';
+import { cacheProjection, eventTypes } from '../projection.js';
+import { assertNever } from '../../domain/shared/decider.js';
+import { compareMembers } from '../../gateways/cache/member-order.js';
 import { checkLimit, readPlay, type CacheKeys, type Play } from './plays.js';
 
 export const RECENT_PLAYS_KEPT = 50;
@@ -37,15 +38,15 @@ const toMember = (play: Play): string => {
   return JSON.stringify(stored);
 };
 
-export const recentPlaysProjection: CacheProjection = {
+export const recentPlaysProjection = cacheProjection<ListenEvent>({
   kind: 'cache',
   name: 'recent-plays',
   version: 1,
-  handles: ['TrackPlayed'],
+  handles: eventTypes<ListenEvent>({ TrackPlayed: true }),
   apply(writer, events, key) {
     const byUser = new Map<string, Map<string, number>>();
     for (const event of events) {
-      if (event.type !== 'TrackPlayed') continue;
+      if (event.type !== 'TrackPlayed') assertNever(event.type);
       const play = readPlay(event);
       let plays = byUser.get(play.userId);
       if (!plays) byUser.set(play.userId, (plays = new Map()));
@@ -53,11 +54,11 @@ export const recentPlaysProjection: CacheProjection = {
     }
     for (const [userId, plays] of byUser) {
       const userKey = key(recentPlaysKey(userId));
-      for (const [member, score] of newest(plays, RECENT_PLAYS_KEPT)) writer.zAdd(userKey, score, member);
+      writer.zAddMany(userKey, Array.from(newest(plays, RECENT_PLAYS_KEPT), ([member, score]) => ({ member, score })));
       writer.zRemRangeByRank(userKey, 0, -RECENT_PLAYS_KEPT - 1);
     }
   },
-};
+});
 
 /**
  * The `count` greatest members in Redis's order (score, then member bytes): what the trim would

@@ -5,16 +5,17 @@
  * same rows. The feed of a user joins whom they follow (the `users` projection's `user_follows`
  * view) with these rows when it is asked, so follows and plays never wait for each other.
  */
-import type { TrackPlayed } from '../../domain/listens/events.js';
+import type { ListenEvent, TrackPlayed } from '../../domain/listens/events.js';
+import { assertNever } from '../../domain/shared/decider.js';
 import type { SqlExecutor } from '../../gateways/sql/port.js';
-import type { SqlProjection } from '../projection.js';
+import { eventTypes, sqlProjection } from '../projection.js';
 import { clampLimit, iso } from './paging.js';
 
-export const feedProjection: SqlProjection = {
+export const feedProjection = sqlProjection<ListenEvent>({
   kind: 'sql',
   name: 'feed',
   version: 1,
-  handles: ['TrackPlayed'],
+  handles: eventTypes<ListenEvent>({ TrackPlayed: true }),
   tables: {
     latest_plays: (t) => /* sql */ `
       create table ${t} (
@@ -29,11 +30,17 @@ export const feedProjection: SqlProjection = {
     // a stored play that is newer.
     const latest = new Map<string, { play: TrackPlayed['data']; at: number; id: string }>();
     for (const e of events) {
-      if (e.type !== 'TrackPlayed') continue;
-      const play = e.data as unknown as TrackPlayed['data'];
-      const at = Date.parse(play.playedAt);
-      const current = latest.get(play.userId);
-      if (!current || at >= current.at) latest.set(play.userId, { play, at, id: e.id });
+      switch (e.type) {
+        case 'TrackPlayed': {
+          const play = e.data;
+          const at = Date.parse(play.playedAt);
+          const current = latest.get(play.userId);
+          if (!current || at >= current.at) latest.set(play.userId, { play, at, id: e.id });
+          break;
+        }
+        default:
+          assertNever(e.type);
+      }
     }
     if (latest.size === 0) return;
     const t = tables.latest_plays!;
@@ -47,7 +54,7 @@ export const feedProjection: SqlProjection = {
       [rows.map((r) => r.play.userId), rows.map((r) => r.play.trackId), rows.map((r) => r.play.playedAt), rows.map((r) => r.id)],
     );
   },
-};
+});
 
 // ---- queries (read the `latest_plays` view, and `user_follows` and `users` of the users projection)
 

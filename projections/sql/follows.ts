@@ -11,9 +11,11 @@
  * Within a batch the last event of a pair decides (follow, unfollow, follow = following, with the
  * last follow's time); the counts move by what actually changed in the table.
  */
-import type { RecordedEvent } from '../../gateways/event-store/port.js';
+import { assertNever } from '../../domain/shared/decider.js';
+import type { UserEvent } from '../../domain/user/events.js';
+import type { Recorded } from '../projection.js';
 import type { SqlExecutor } from '../../gateways/sql/port.js';
-import { clampLimit, clampOffset, iso, type Page, type PageOptions } from './paging.js';
+import { clampLimit, clampOffset, idList, iso, type Page, type PageOptions } from './paging.js';
 
 /** The graph's tables (logical name -> DDL), part of the `users` projection. */
 export const FOLLOW_TABLES = {
@@ -50,23 +52,51 @@ export const FOLLOW_TABLES = {
     create index ${t}_by_user_at on ${t} (user_id, at desc, track_id);`,
 } as const;
 
-/** One kind of edge: the events that make and unmake it, and where it is stored. */
+/** One kind of edge: where it is stored, and the column names of its pair (from, to). */
 interface EdgeKind {
-  on: string;
-  off: string;
   table: keyof typeof FOLLOW_TABLES;
-  /** Column names of the pair (from, to) and their fields in the event's data. */
   from: string;
   to: string;
-  toField: string;
 }
 
-const USER_EDGES: EdgeKind = { on: 'UserFollowed', off: 'UserUnfollowed', table: 'user_follows', from: 'follower_id', to: 'followee_id', toField: 'followeeId' };
-const OTHER_EDGES: EdgeKind[] = [
-  { on: 'ArtistFollowed', off: 'ArtistUnfollowed', table: 'artist_follows', from: 'user_id', to: 'artist_id', toField: 'artistId' },
-  { on: 'PlaylistFollowed', off: 'PlaylistUnfollowed', table: 'playlist_follows', from: 'user_id', to: 'playlist_id', toField: 'playlistId' },
-  { on: 'TrackLiked', off: 'TrackUnliked', table: 'track_likes', from: 'user_id', to: 'track_id', toField: 'trackId' },
-];
+const EDGE_KINDS = {
+  users: { table: 'user_follows', from: 'follower_id', to: 'followee_id' },
+  artists: { table: 'artist_follows', from: 'user_id', to: 'artist_id' },
+  playlists: { table: 'playlist_follows', from: 'user_id', to: 'playlist_id' },
+  likes: { table: 'track_likes', from: 'user_id', to: 'track_id' },
+} as const satisfies Record<string, EdgeKind>;
+
+type Edge = { kind: keyof typeof EDGE_KINDS; from: string; to: string; on: boolean; at: string };
+
+/**
+ * The edge a user event makes or unmakes; undefined for the events of the `users` row
+ * (users.ts applies those).
+ */
+function edgeOf(e: Recorded<UserEvent>): Edge | undefined {
+  switch (e.type) {
+    case 'UserFollowed':
+    case 'UserUnfollowed':
+      return { kind: 'users', from: e.data.userId, to: e.data.followeeId, on: e.type === 'UserFollowed', at: e.data.at };
+    case 'ArtistFollowed':
+    case 'ArtistUnfollowed':
+      return { kind: 'artists', from: e.data.userId, to: e.data.artistId, on: e.type === 'ArtistFollowed', at: e.data.at };
+    case 'PlaylistFollowed':
+    case 'PlaylistUnfollowed':
+      return { kind: 'playlists', from: e.data.userId, to: e.data.playlistId, on: e.type === 'PlaylistFollowed', at: e.data.at };
+    case 'TrackLiked':
+    case 'TrackUnliked':
+      return { kind: 'likes', from: e.data.userId, to: e.data.trackId, on: e.type === 'TrackLiked', at: e.data.at };
+    case 'UserRegistered':
+    case 'UserPlanChanged':
+    case 'UserCountryChanged':
+    case 'UserRoleChanged':
+    case 'UserProfileChanged':
+    case 'UserRemoved':
+      return undefined;
+    default:
+      return assertNever(e);
+  }
+}
 
 /** The net change of a batch: per pair, the last event's verdict, as parallel columns for unnest. */
 interface EdgeChanges {
@@ -77,23 +107,28 @@ interface EdgeChanges {
   at: string[];
 }
 
-function lastPerPair(events: readonly RecordedEvent[], kind: EdgeKind): EdgeChanges | undefined {
-  const last = new Map<string, { from: string; to: string; on: boolean; at: string }>();
+/** Per kind of edge, the last event of each pair in the batch (in batch order). */
+function lastPerPair(events: readonly Recorded<UserEvent>[]): Map<Edge['kind'], EdgeChanges> {
+  const last = new Map<Edge['kind'], Map<string, Edge>>();
   for (const e of events) {
-    if (e.type !== kind.on && e.type !== kind.off) continue;
-    const from = String(e.data.userId);
-    const to = String(e.data[kind.toField]);
-    last.set(`${from}\u0000${to}`, { from, to, on: e.type === kind.on, at: String(e.data.at) });
+    const edge = edgeOf(e);
+    if (!edge) continue;
+    let pairs = last.get(edge.kind);
+    if (!pairs) last.set(edge.kind, (pairs = new Map()));
+    pairs.set(`${edge.from}\u0000${edge.to}`, edge);
   }
-  if (last.size === 0) return undefined;
-  const changes: EdgeChanges = { from: [], to: [], on: [], at: [] };
-  for (const c of last.values()) {
-    changes.from.push(c.from);
-    changes.to.push(c.to);
-    changes.on.push(c.on ? 't' : 'f');
-    changes.at.push(c.at);
+  const out = new Map<Edge['kind'], EdgeChanges>();
+  for (const [kind, pairs] of last) {
+    const changes: EdgeChanges = { from: [], to: [], on: [], at: [] };
+    for (const c of pairs.values()) {
+      changes.from.push(c.from);
+      changes.to.push(c.to);
+      changes.on.push(c.on ? 't' : 'f');
+      changes.at.push(c.at);
+    }
+    out.set(kind, changes);
   }
-  return changes;
+  return out;
 }
 
 const INPUT = /* sql */ `select * from unnest($1::text[], $2::text[], $3::boolean[], $4::timestamptz[]) as i(a, b, follow, at)`;
@@ -102,8 +137,9 @@ const INPUT = /* sql */ `select * from unnest($1::text[], $2::text[], $3::boolea
  * Applies the graph's events of a batch: a few statements per kind of edge, whatever the batch
  * size. `tables` holds the physical names of the `users` projection's tables.
  */
-export async function applyFollowGraph(tx: SqlExecutor, events: readonly RecordedEvent[], tables: Readonly<Record<string, string>>): Promise<void> {
-  const users = lastPerPair(events, USER_EDGES);
+export async function applyFollowGraph(tx: SqlExecutor, events: readonly Recorded<UserEvent>[], tables: Readonly<Record<string, string>>): Promise<void> {
+  const changed = lastPerPair(events);
+  const users = changed.get('users');
   if (users) {
     const t = tables.user_follows!;
     // Every part of one statement sees the table as it was before it: `before` tells which
@@ -141,9 +177,10 @@ export async function applyFollowGraph(tx: SqlExecutor, events: readonly Recorde
       [users.from, users.to, users.on, users.at],
     );
   }
-  for (const kind of OTHER_EDGES) {
-    const changes = lastPerPair(events, kind);
+  for (const name of ['artists', 'playlists', 'likes'] as const) {
+    const changes = changed.get(name);
     if (!changes) continue;
+    const kind = EDGE_KINDS[name];
     const t = tables[kind.table]!;
     await tx.query(
       /* sql */ `
@@ -218,6 +255,21 @@ export async function isFollowing(sql: SqlExecutor, userId: string, followeeId: 
   return rows.length > 0;
 }
 
+const FOLLOW_EDGES = {
+  users: { view: 'user_follows', self: 'follower_id', other: 'followee_id' },
+  artists: { view: 'artist_follows', self: 'user_id', other: 'artist_id' },
+  playlists: { view: 'playlist_follows', self: 'user_id', other: 'playlist_id' },
+} as const;
+
+/** Which of `ids` (users, artists or playlists) `userId` follows (at most 1,000 ids). */
+export async function followsAmong(sql: SqlExecutor, userId: string, kind: keyof typeof FOLLOW_EDGES, ids: readonly string[]): Promise<ReadonlySet<string>> {
+  const wanted = idList(ids);
+  if (wanted.length === 0) return new Set();
+  const { view, self, other } = FOLLOW_EDGES[kind];
+  const rows = await sql.query<{ id: string }>(`select ${other} as id from ${view} where ${self} = $1 and ${other} = any ($2::text[])`, [userId, wanted]);
+  return new Set(rows.map((r) => r.id));
+}
+
 async function edges(
   sql: SqlExecutor,
   view: 'artist_follows' | 'playlist_follows' | 'track_likes',
@@ -253,4 +305,13 @@ export async function followedPlaylists(
 export async function likedTracks(sql: SqlExecutor, userId: string, page: PageOptions = {}): Promise<Page<{ trackId: string; likedAt: string }>> {
   const { items, total } = await edges(sql, 'track_likes', 'track_id', userId, page);
   return { items: items.map((e) => ({ trackId: e.id, likedAt: e.at })), total };
+}
+
+/** When `userId` liked each of `ids` (tracks) or followed it (artists), for those they did (at most 1,000 ids). */
+export async function starredAmong(sql: SqlExecutor, userId: string, kind: 'tracks' | 'artists', ids: readonly string[]): Promise<ReadonlyMap<string, string>> {
+  const wanted = idList(ids);
+  if (wanted.length === 0) return new Map();
+  const [view, column] = kind === 'tracks' ? ['track_likes', 'track_id'] : ['artist_follows', 'artist_id'];
+  const rows = await sql.query<{ id: string; at: Date }>(`select e.${column} as id, e.at from ${view} e where e.user_id = $1 and e.${column} = any ($2::text[])`, [userId, wanted]);
+  return new Map(rows.map((r) => [r.id, iso(r.at)]));
 }

@@ -7,17 +7,18 @@
  * event_id), which serves the history query and makes the event id the row's key, so that a
  * replayed event (which the runner never delivers twice) would change nothing.
  */
-import type { PlayContext, TrackPlayed } from '../../domain/listens/events.js';
+import type { ListenEvent, PlayContext } from '../../domain/listens/events.js';
+import { assertNever } from '../../domain/shared/decider.js';
 import { reject } from '../../domain/shared/errors.js';
 import type { SqlExecutor } from '../../gateways/sql/port.js';
-import type { SqlProjection } from '../projection.js';
+import { eventTypes, sqlProjection } from '../projection.js';
 import { clampLimit, iso } from './paging.js';
 
-export const listeningHistoryProjection: SqlProjection = {
+export const listeningHistoryProjection = sqlProjection<ListenEvent>({
   kind: 'sql',
   name: 'listening-history',
   version: 1,
-  handles: ['TrackPlayed'],
+  handles: eventTypes<ListenEvent>({ TrackPlayed: true }),
   tables: {
     listening_history: (t) => /* sql */ `
       create table ${t} (
@@ -37,8 +38,8 @@ export const listeningHistoryProjection: SqlProjection = {
     // Ids are never empty (the deciders check them), so '' stands for "none" in text arrays.
     const opt = { contextType: [] as string[], contextId: [] as string[], device: [] as string[] };
     for (const e of events) {
-      if (e.type !== 'TrackPlayed') continue;
-      const play = e.data as unknown as TrackPlayed['data'];
+      if (e.type !== 'TrackPlayed') assertNever(e.type);
+      const play = e.data;
       cols.id.push(e.id);
       cols.user.push(play.userId);
       cols.track.push(play.trackId);
@@ -58,7 +59,7 @@ export const listeningHistoryProjection: SqlProjection = {
       [cols.id, cols.user, cols.track, cols.at, cols.ms, opt.contextType, opt.contextId, opt.device],
     );
   },
-};
+});
 
 // ---- queries (read the `listening_history` view)
 

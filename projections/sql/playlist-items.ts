@@ -2,28 +2,57 @@
  * The items of each playlist, in order, and its name and description, derived from the stored Yjs
  * updates themselves — not from the semantic changes, whose event order does not decide concurrent
  * moves or renames the way the CRDT does.
- * Each playlist's document state is kept beside its items; a batch applies its playlists' updates
- * to their documents and rewrites only the entries the updates touched. Order is (pos, entryId)
- * compared byte-wise (collation "C"), as the document orders them.
+ *
+ * Each playlist's document is kept (playlist-docs.ts: in memory between batches, stored as a
+ * snapshot plus the updates since); a batch applies its playlists' updates to their documents and
+ * rewrites only the entries the updates touched, found as the updates apply: O(changes), not
+ * O(document). Order is (pos, entryId) compared byte-wise (collation "C"), as the document orders
+ * them.
  */
-import * as Y from 'yjs';
-import { ChangeTracker, listEntries, readMeta, type Entry } from '../../domain/playlist/document.js';
-import type { RecordedEvent } from '../../gateways/event-store/port.js';
+import { entryById, readMeta, type Entry } from '../../domain/playlist/document.js';
+import { DOCUMENT_ID } from '../../domain/playlist/document-rules.js';
+import { isPositionKey } from '../../domain/playlist/position-key.js';
+import type {
+  CollaboratorAdded,
+  CollaboratorRemoved,
+  CollaboratorRoleChanged,
+  PlaylistCompacted,
+  PlaylistCreated,
+  PlaylistDeleted,
+  PlaylistDetailsChanged,
+  PlaylistEvent,
+  PlaylistVisibilityChanged,
+} from '../../domain/playlist/events.js';
+import { assertNever } from '../../domain/shared/decider.js';
 import type { SqlExecutor } from '../../gateways/sql/port.js';
-import type { SqlProjection } from '../projection.js';
+import { eventTypes, sqlProjection, type Recorded } from '../projection.js';
+import { PLAYLIST_DOCS_TABLES, applyUpdate, openDocs, storeDocs } from './playlist-docs.js';
 
-export const playlistItemsProjection: SqlProjection = {
+/**
+ * The edits only. Left out: a compaction only restates what the edits before it hold (it is built
+ * from the stream); the others change the playlist's details and access (the `playlists`
+ * projection), not its document.
+ */
+type Read = Exclude<
+  PlaylistEvent,
+  | PlaylistCompacted
+  | PlaylistCreated
+  | PlaylistDetailsChanged
+  | PlaylistVisibilityChanged
+  | CollaboratorAdded
+  | CollaboratorRoleChanged
+  | CollaboratorRemoved
+  | PlaylistDeleted
+>;
+
+export const playlistItemsProjection = sqlProjection<Read>({
   kind: 'sql',
   name: 'playlist-items',
-  version: 2,
-  // A compaction only restates what the edits before it hold (it is built from the stream).
-  handles: ['PlaylistEdited'],
+  // 3: documents stored as a snapshot plus the updates since (was the whole state per batch).
+  version: 3,
+  handles: eventTypes<Read>({ PlaylistEdited: true }),
   tables: {
-    playlist_docs: (t) => /* sql */ `
-      create table ${t} (
-        playlist_id text primary key,
-        state text not null
-      );`,
+    ...PLAYLIST_DOCS_TABLES,
     playlist_meta: (t) => /* sql */ `
       create table ${t} (
         playlist_id text primary key,
@@ -43,53 +72,34 @@ export const playlistItemsProjection: SqlProjection = {
       create index ${t}_in_order on ${t} (playlist_id, pos, entry_id);`,
   },
   apply,
-};
+});
 
-async function apply(tx: SqlExecutor, events: readonly RecordedEvent[], tables: Readonly<Record<string, string>>): Promise<void> {
+async function apply(tx: SqlExecutor, events: readonly Recorded<Read>[], tables: Readonly<Record<string, string>>): Promise<void> {
   const updates = new Map<string, Uint8Array[]>();
   for (const event of events) {
-    const playlistId = String(event.data.playlistId);
+    if (event.type !== 'PlaylistEdited') assertNever(event.type);
+    const { playlistId, update } = event.data;
     const list = updates.get(playlistId) ?? [];
-    list.push(Buffer.from(String(event.data.update), 'base64'));
+    list.push(Buffer.from(update, 'base64'));
     updates.set(playlistId, list);
   }
-  const ids = [...updates.keys()];
-  const stored = await tx.query<{ playlist_id: string; state: string }>(
-    `select playlist_id, state from ${tables.playlist_docs} where playlist_id = any ($1::text[])`,
-    [ids],
-  );
-  const states = new Map(stored.map((row) => [row.playlist_id, row.state]));
+  const docs = await openDocs(tx, tables, [...updates.keys()]);
 
   const upserts: Array<Entry & { playlistId: string }> = [];
   const removals: Array<{ playlistId: string; entryId: string }> = [];
-  const newStates: Array<{ playlistId: string; state: string }> = [];
   const metas: Array<{ playlistId: string; name: string | null; description: string | null }> = [];
   for (const [playlistId, list] of updates) {
-    const doc = new Y.Doc();
-    const state = states.get(playlistId);
-    if (state) Y.applyUpdate(doc, Buffer.from(state, 'base64'));
-    const tracker = new ChangeTracker(doc);
-    const touched = new Set<string>();
-    let metaTouched = false;
-    doc.on('update', (_update: Uint8Array, _origin: unknown, _doc: Y.Doc, transaction: Y.Transaction) => {
-      for (const change of tracker.take(transaction)) {
-        if ('entryId' in change) touched.add(change.entryId);
-        else metaTouched = true;
-      }
-    });
-    for (const update of list) Y.applyUpdate(doc, update);
-    const current = new Map(listEntries(doc).map((e) => [e.entryId, e]));
-    for (const entryId of touched) {
-      const entry = current.get(entryId);
-      if (entry) upserts.push({ ...entry, playlistId });
+    const live = docs.get(playlistId)!;
+    for (const update of list) applyUpdate(live, update);
+    for (const entryId of live.touched) {
+      const entry = entryById(live.doc, entryId);
+      if (entry && storable(entry)) upserts.push({ ...entry, playlistId });
       else removals.push({ playlistId, entryId });
     }
-    if (metaTouched) {
-      const meta = readMeta(doc);
-      metas.push({ playlistId, name: meta.name ?? null, description: meta.description ?? null });
+    if (live.metaTouched) {
+      const meta = readMeta(live.doc);
+      metas.push({ playlistId, name: storableText(meta.name), description: storableText(meta.description) });
     }
-    newStates.push({ playlistId, state: Buffer.from(Y.encodeStateAsUpdate(doc)).toString('base64') });
-    doc.destroy();
   }
 
   if (removals.length > 0) {
@@ -122,12 +132,29 @@ async function apply(tx: SqlExecutor, events: readonly RecordedEvent[], tables: 
       [metas.map((m) => m.playlistId), metas.map((m) => m.name), metas.map((m) => m.description)],
     );
   }
-  await tx.query(
-    `insert into ${tables.playlist_docs} (playlist_id, state) select * from unnest($1::text[], $2::text[])
-     on conflict (playlist_id) do update set state = excluded.state`,
-    [newStates.map((s) => s.playlistId), newStates.map((s) => s.state)],
+  await storeDocs(tx, tables, docs.values());
+}
+
+/**
+ * Whether an entry may be written: events stored before the sync server checked every update
+ * (domain/playlist/document-rules.ts) can hold entries no client may write now — an oversized
+ * `pos` or id (indexed: the row would be refused), NUL in a field. Such an entry is left out, as
+ * a malformed one is, instead of stopping the playlist's events as poison.
+ */
+function storable(entry: Entry): boolean {
+  return (
+    DOCUMENT_ID.test(entry.entryId) &&
+    DOCUMENT_ID.test(entry.trackId) &&
+    isPositionKey(entry.pos) &&
+    entry.addedBy.length <= 128 &&
+    entry.addedAt.length <= 64 &&
+    !entry.addedBy.includes('\u0000') &&
+    !entry.addedAt.includes('\u0000')
   );
 }
+
+/** Text of an old event that the database cannot hold (NUL) is left out. */
+const storableText = (text: string | undefined): string | null => (text === undefined || text.includes('\u0000') ? null : text);
 
 export interface PlaylistItem {
   entryId: string;

@@ -13,36 +13,32 @@
  * per playlist, the last change per collaborator), then written with a few statements.
  */
 import type { PlaylistAccessFacts, PlaylistRole } from '../../domain/playlist/access.js';
-import type {
-  CollaboratorAdded,
-  CollaboratorRemoved,
-  CollaboratorRole,
-  CollaboratorRoleChanged,
-  PlaylistCreated,
-  PlaylistDetailsChanged,
-  PlaylistEdited,
-  PlaylistVisibilityChanged,
-} from '../../domain/playlist/events.js';
-import type { RecordedEvent } from '../../gateways/event-store/port.js';
+import type { CollaboratorRole, PlaylistCompacted, PlaylistEvent } from '../../domain/playlist/events.js';
+import { assertNever } from '../../domain/shared/decider.js';
 import type { SqlExecutor } from '../../gateways/sql/port.js';
-import type { SqlProjection } from '../projection.js';
+import { eventTypes, sqlProjection, type Recorded } from '../projection.js';
 import { clampLimit, clampOffset, iso, type Page, type PageOptions } from './paging.js';
 
-export const playlistsProjection: SqlProjection = {
+/**
+ * Every playlist event but PlaylistCompacted, which changes nothing here (and carries a whole
+ * document): not read at all.
+ */
+type Read = Exclude<PlaylistEvent, PlaylistCompacted>;
+
+export const playlistsProjection = sqlProjection<Read>({
   kind: 'sql',
   name: 'playlists',
   version: 1,
-  // PlaylistCompacted changes nothing here (and carries a whole document): not read at all.
-  handles: [
-    'PlaylistCreated',
-    'PlaylistDetailsChanged',
-    'PlaylistVisibilityChanged',
-    'CollaboratorAdded',
-    'CollaboratorRoleChanged',
-    'CollaboratorRemoved',
-    'PlaylistDeleted',
-    'PlaylistEdited',
-  ],
+  handles: eventTypes<Read>({
+    PlaylistCreated: true,
+    PlaylistDetailsChanged: true,
+    PlaylistVisibilityChanged: true,
+    CollaboratorAdded: true,
+    CollaboratorRoleChanged: true,
+    CollaboratorRemoved: true,
+    PlaylistDeleted: true,
+    PlaylistEdited: true,
+  }),
   tables: {
     playlists: (t) => /* sql */ `
       create table ${t} (
@@ -124,7 +120,7 @@ export const playlistsProjection: SqlProjection = {
       );
     }
   },
-};
+});
 
 // ---- folding a batch
 
@@ -163,7 +159,7 @@ interface Folded {
   collaborators: Array<{ playlistId: string; userId: string; change: CollaboratorChange }>;
 }
 
-function fold(events: readonly RecordedEvent[]): Folded {
+function fold(events: readonly Recorded<Read>[]): Folded {
   const created = new Map<string, PlaylistRow>();
   const patches = new Map<string, Patch>();
   const collaborators = new Map<string, { playlistId: string; userId: string; change: CollaboratorChange }>();
@@ -185,9 +181,9 @@ function fold(events: readonly RecordedEvent[]): Folded {
   };
 
   for (const e of events) {
-    const playlistId = String(e.data.playlistId);
+    const playlistId = e.data.playlistId;
     if (e.type === 'PlaylistCreated') {
-      const d = e.data as unknown as PlaylistCreated['data'];
+      const d = e.data;
       created.set(playlistId, {
         playlist_id: playlistId,
         owner_id: d.ownerId,
@@ -201,19 +197,19 @@ function fold(events: readonly RecordedEvent[]): Folded {
       });
       continue;
     }
-    const at = String(e.data.at);
+    const at = e.data.at;
     // After its deletion a playlist takes no more changes.
     if ((created.get(playlistId) ?? patches.get(playlistId))?.deleted) continue;
     switch (e.type) {
       case 'PlaylistDetailsChanged': {
-        const d = e.data as unknown as PlaylistDetailsChanged['data'];
+        const d = e.data;
         const row = target(playlistId, at);
         if (d.name !== undefined) row.name = d.name;
         if (d.description !== undefined) row.description = d.description;
         break;
       }
       case 'PlaylistEdited': {
-        const d = e.data as unknown as PlaylistEdited['data'];
+        const d = e.data;
         const row = target(playlistId, at);
         for (const change of d.changes) {
           if (change.op === 'rename') row.name = change.name;
@@ -222,7 +218,7 @@ function fold(events: readonly RecordedEvent[]): Folded {
         break;
       }
       case 'PlaylistVisibilityChanged': {
-        const d = e.data as unknown as PlaylistVisibilityChanged['data'];
+        const d = e.data;
         const row = target(playlistId, at);
         if (d.public !== undefined) row.public = d.public;
         if (d.collaborative !== undefined) row.collaborative = d.collaborative;
@@ -232,26 +228,26 @@ function fold(events: readonly RecordedEvent[]): Folded {
         target(playlistId, at).deleted = true;
         break;
       case 'CollaboratorAdded': {
-        const d = e.data as unknown as CollaboratorAdded['data'];
+        const d = e.data;
         target(playlistId, at);
         collaborator(playlistId, d.userId, () => ({ kind: 'add', role: d.role, at }));
         break;
       }
       case 'CollaboratorRoleChanged': {
-        const d = e.data as unknown as CollaboratorRoleChanged['data'];
+        const d = e.data;
         target(playlistId, at);
         // A role changed after an add in this batch is still that add (with its time).
         collaborator(playlistId, d.userId, (current) => (current?.kind === 'add' ? { ...current, role: d.role } : { kind: 'role', role: d.role }));
         break;
       }
       case 'CollaboratorRemoved': {
-        const d = e.data as unknown as CollaboratorRemoved['data'];
+        const d = e.data;
         target(playlistId, at);
         collaborator(playlistId, d.userId, () => ({ kind: 'remove' }));
         break;
       }
       default:
-        break;
+        assertNever(e);
     }
   }
   return { created, patches, collaborators: [...collaborators.values()] };
@@ -339,6 +335,12 @@ export async function playlistsOf(sql: SqlExecutor, userId: string, page: PageOp
   );
   const [count] = await sql.query<{ total: number }>(`select count(*)::int as total from (${mine}) m`, [userId]);
   return { items: rows.map((r) => ({ ...details(r), role: r.role })), total: count?.total ?? 0 };
+}
+
+/** How many playlists `userId` owns (not deleted). */
+export async function ownedPlaylistCount(sql: SqlExecutor, userId: string): Promise<number> {
+  const [row] = await sql.query<{ n: number }>(`select count(*)::int as n from playlists p where p.owner_id = $1 and not p.deleted`, [userId]);
+  return row?.n ?? 0;
 }
 
 /**
