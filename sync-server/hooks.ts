@@ -21,15 +21,43 @@ export interface Edit {
   actorId: string;
 }
 
+/** The edits of one playlist to store in one append. */
+export interface EditBatch {
+  playlistId: string;
+  edits: readonly Edit[];
+}
+
+/**
+ * How storing one playlist's batch went: stored at a position; failed for now (the store could not
+ * be reached: try again); or refused for good (it would fail again: never retried).
+ */
+export type StoreOutcome =
+  | { kind: 'stored'; position: string }
+  | { kind: 'failed'; error: unknown }
+  | { kind: 'refused'; error: Error };
+
 export interface SyncHooks {
   /** The user behind a token; undefined when it is missing or not valid. */
   authenticate(token: string | undefined): Promise<{ userId: string } | undefined>;
   access(playlistId: string, userId: string): Promise<Access>;
   load(playlistId: string): Promise<StoredDocument>;
-  /** Stores edits durably, in order; resolves with the position of the last one. */
-  store(playlistId: string, edits: readonly Edit[]): Promise<string>;
-  /** Stores the whole document state, so that loading starts from here. */
-  compact(playlistId: string, state: Uint8Array): Promise<void>;
-  /** Tells other nodes about a stored update (best effort: they also follow the store). */
+  /**
+   * Stores the batches of several playlists durably, each batch's edits in order (one call: one
+   * commit, where the store can); an outcome per batch, in order.
+   */
+  store(batches: readonly EditBatch[]): Promise<StoreOutcome[]>;
+  /**
+   * Stores the whole document state, so that loading starts from here. False when it stored
+   * nothing because other edits kept landing meanwhile (the room tries again after its next batch).
+   */
+  compact(playlistId: string, state: Uint8Array): Promise<boolean>;
+  /** Which of these tracks are in the catalog (without it, every track is taken). */
+  tracksExist?(trackIds: readonly string[]): Promise<ReadonlySet<string>>;
+  /**
+   * Counts a user's edits in a window shared by every node (Redis): adds `edits`, answers the
+   * window's count (edit-limiter.ts). Without it, the edit rate is limited per node.
+   */
+  countEdits?(userId: string, edits: number, windowSeconds: number): Promise<{ count: number; resetInSeconds: number }>;
+  /** Tells other nodes about an update as soon as it is applied (best effort: they also follow the store). */
   publish?(playlistId: string, update: Uint8Array): void;
 }

@@ -1,21 +1,29 @@
 /**
  * One playlist's document in memory, with the peers connected to it.
  *
- * An edit (from a client, or from the HTTP routes) is applied to the document at once, queued,
- * and stored as PlaylistEdited through the `store` hook; only once it is stored is it sent to the
- * other peers and to other nodes — so whatever another device has seen is durable. Edits that
- * arrive while a store is under way are stored together next (group commit: no fixed window).
- * Updates that come from the store or from other nodes are already durable: they are only relayed.
- * Transactions carry their origin ('client' | 'http' | 'store' | 'fanout' | 'load'), and nothing
- * that came from outside is stored or published again.
+ * An edit (from a client, or from the HTTP routes) is applied to the document and relayed at once
+ * — to the other peers here and, through the `publish` hook, to other nodes — and queued to be
+ * stored right behind (DESIGN.md section 5): the node's StoreQueue takes the queued edits of every
+ * room into one append (group commit across documents). Relaying first loses nothing: every client
+ * keeps its edits and sends the server whatever it lacks when it reconnects. An HTTP edit is
+ * answered only once it is stored. Updates that come from the store or from other nodes are only
+ * relayed here. Transactions carry their origin ('client' | 'http' | 'store' | 'fanout' | 'load'),
+ * and nothing that came from outside is stored or published again.
  */
 import type { Logger } from 'pino';
 import * as Y from 'yjs';
 import { ChangeTracker } from '../domain/playlist/document.js';
-import type { PlaylistChange } from '../domain/playlist/events.js';
-import type { Edit, SyncHooks } from './hooks.js';
+import { trackIdsIn } from '../domain/playlist/document-rules.js';
+import { DomainError } from '../domain/shared/errors.js';
+import { textProblem } from '../application/text.js';
 import * as awarenessProtocol from 'y-protocols/awareness';
+import { ownAwareness, releaseAwareness } from './awareness.js';
+import { EditGate, EditRefusedError, type GateLimits } from './edit-gate.js';
+import type { Edit, SyncHooks } from './hooks.js';
 import { message, writeAwareness, writeSyncStep1, writeSyncStep2, writeUpdate, type Message } from './protocol.js';
+import { StoreBackloggedError, type Pending, type StoreQueue } from './store-queue.js';
+
+export { StoreBackloggedError } from './store-queue.js';
 
 /** A connected client, as the room sees it. */
 export interface Peer {
@@ -26,14 +34,9 @@ export interface Peer {
   send(message: Uint8Array): void;
 }
 
-interface HttpWaiter {
-  resolve(position: string | undefined): void;
-  reject(error: unknown): void;
-}
-
 type Origin =
-  | { kind: 'client'; peer: Peer }
-  | { kind: 'http'; actorId: string; waiter: HttpWaiter; queued: boolean }
+  | { kind: 'client'; peer: Peer; echo: boolean }
+  | { kind: 'http'; actorId: string; waiter: NonNullable<Pending['waiter']>; queued: boolean }
   | { kind: 'store' }
   | { kind: 'fanout' }
   | { kind: 'load' };
@@ -42,38 +45,47 @@ const STORE: Origin = { kind: 'store' };
 const FANOUT: Origin = { kind: 'fanout' };
 const LOAD: Origin = { kind: 'load' };
 
-interface Pending {
-  update: Uint8Array;
-  changes: PlaylistChange[];
-  actorId: string;
-  peer?: Peer;
-  waiter?: HttpWaiter;
+/** The tracks of the catalog, as far as the server knows them (looked up through a hook). */
+export interface TrackLookup {
+  known(trackId: string): boolean;
+  /** Looks the tracks up (afterwards `known` answers for them). */
+  lookup(trackIds: readonly string[]): Promise<void>;
 }
 
 export interface RoomOptions {
   /** Store a compaction after this many stored edits (default 500). */
   compactEvery: number;
-  /** Largest merged update stored as one event (default 256 KiB). */
+  /** Largest merged update stored as one edit. */
   maxEditBytes: number;
-  /** More queued edits than this and client edits are refused until the store catches up. */
-  maxQueuedEdits: number;
-  onStored?: (edits: number, ms: number) => void;
+  /** What an edit may do to the document (edit-gate.ts). */
+  gate: GateLimits;
+  tracks: TrackLookup;
   onDropped?: (reason: 'viewer') => void;
-}
-
-export class StoreBackloggedError extends Error {
-  override readonly name = 'StoreBackloggedError';
+  /** Awareness client ids one peer may own (awareness.ts). */
+  maxAwarenessIds: number;
+  /** Entries of a peer's awareness update dropped (another user's client id, or past its cap). */
+  onAwarenessDropped?: (entries: number) => void;
+  /** An update read back from the stored events brought something the document lacked (the fan-out had not). */
+  onFilled?: () => void;
 }
 
 export class Room {
   readonly doc = new Y.Doc();
   readonly awareness: awarenessProtocol.Awareness;
   readonly peers = new Set<Peer>();
+  /** Which peer owns each awareness client id (awareness.ts). */
+  private readonly awarenessOwners = new Map<number, Peer>();
   private readonly tracker: ChangeTracker;
+  private gate!: EditGate;
+  /** Edits applied here and not yet handed to the store, oldest first. */
   private queue: Pending[] = [];
-  private flushing: Promise<void> | undefined;
+  /** Edits handed to the store and not yet answered. */
+  private storing = 0;
   private editsSinceCompaction = 0;
-  private retryDelay = 0;
+  /** Bytes of the edits stored since the last compaction, and of the state it (or the load) had. */
+  private bytesSinceCompaction = 0;
+  private stateBytes = 0;
+  private compacting: Promise<void> | undefined;
   private closed = false;
   /** When the room last had a peer or an edit (for unloading idle rooms). */
   lastActive = Date.now();
@@ -81,6 +93,7 @@ export class Room {
   constructor(
     readonly playlistId: string,
     private readonly hooks: SyncHooks,
+    private readonly store: StoreQueue,
     private readonly logger: Logger,
     private readonly options: RoomOptions,
   ) {
@@ -93,27 +106,26 @@ export class Room {
     const stored = await this.hooks.load(this.playlistId);
     for (const update of stored.updates) Y.applyUpdate(this.doc, update, LOAD);
     this.editsSinceCompaction = stored.editsSinceCompaction;
+    this.stateBytes = stored.updates.reduce((sum, update) => sum + update.byteLength, 0);
+    this.gate = new EditGate(this.doc, this.options.gate, textProblem);
     this.doc.on('update', (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction) =>
       this.onUpdate(update, origin as Origin | undefined, transaction),
     );
-    this.awareness.on('update', ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
+    this.awareness.on('update', ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }) => {
       const changed = [...added, ...updated, ...removed];
-      const peer = this.peers.has(origin as Peer) ? (origin as Peer) : undefined;
-      if (peer) {
-        for (const id of [...added, ...updated]) peer.awarenessIds.add(id);
-        for (const id of removed) peer.awarenessIds.delete(id);
-      }
       const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed);
       this.broadcast(message((e) => writeAwareness(e, update)));
     });
   }
 
+  /** No peers, and every edit stored (or refused). */
   get idle(): boolean {
-    return this.peers.size === 0 && this.queue.length === 0 && this.flushing === undefined;
+    return this.peers.size === 0 && this.unstored === 0 && this.compacting === undefined;
   }
 
+  /** Edits applied here that are not stored yet (queued or being stored). */
   get unstored(): number {
-    return this.queue.length;
+    return this.queue.length + this.storing;
   }
 
   join(peer: Peer): void {
@@ -129,11 +141,16 @@ export class Room {
   leave(peer: Peer): void {
     if (!this.peers.delete(peer)) return;
     this.lastActive = Date.now();
-    if (peer.awarenessIds.size > 0) awarenessProtocol.removeAwarenessStates(this.awareness, [...peer.awarenessIds], null);
+    const owned = releaseAwareness(peer, this.awarenessOwners);
+    if (owned.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, owned, null);
   }
 
-  /** A message from a peer. Throws StoreBackloggedError when edits cannot be taken now. */
-  receive(peer: Peer, received: Message): void {
+  /**
+   * A message from a peer. An update whose tracks must be looked up first returns a promise: the
+   * caller hands this room that peer's next message once it settles (messages apply in order).
+   * Throws (or rejects with) EditRefusedError for an edit the document's rules refuse.
+   */
+  receive(peer: Peer, received: Message): void | Promise<void> {
     this.lastActive = Date.now();
     switch (received.type) {
       case 'sync-step-1':
@@ -145,12 +162,15 @@ export class Room {
           this.options.onDropped?.('viewer');
           return;
         }
-        if (this.queue.length >= this.options.maxQueuedEdits) throw new StoreBackloggedError('edits cannot be stored right now');
-        Y.applyUpdate(this.doc, received.update, { kind: 'client', peer } satisfies Origin);
+        return this.receiveUpdate(peer, received.update);
+      case 'awareness': {
+        const owned = ownAwareness(received.update, peer, this.awarenessOwners, this.options.maxAwarenessIds, this.doc.clientID, (id) =>
+          this.awareness.meta.get(id)?.clock,
+        );
+        if (owned.dropped > 0) this.options.onAwarenessDropped?.(owned.dropped);
+        if (owned.update) awarenessProtocol.applyAwarenessUpdate(this.awareness, owned.update, peer);
         return;
-      case 'awareness':
-        awarenessProtocol.applyAwarenessUpdate(this.awareness, received.update, peer);
-        return;
+      }
       case 'query-awareness': {
         const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()]);
         peer.send(message((e) => writeAwareness(e, update)));
@@ -159,10 +179,30 @@ export class Room {
     }
   }
 
-  /** An edit made by the server on behalf of `actorId` (HTTP routes); resolves once it is stored. */
+  private receiveUpdate(peer: Peer, update: Uint8Array): void | Promise<void> {
+    const structs = Y.decodeUpdate(update).structs;
+    const clients = new Set(structs.map((struct) => struct.id.client));
+    const unknown = trackIdsIn(structs).filter((trackId) => !this.options.tracks.known(trackId));
+    if (unknown.length === 0) return this.applyClientUpdate(peer, update, clients);
+    return this.options.tracks.lookup(unknown).then(() => {
+      if (this.peers.has(peer) && !this.closed) this.applyClientUpdate(peer, update, clients);
+    });
+  }
+
+  private applyClientUpdate(peer: Peer, update: Uint8Array, clients: ReadonlySet<number>): void {
+    const checked = this.gate.receive(update, { userId: peer.userId, clients, trackExists: (trackId) => this.options.tracks.known(trackId) }, Date.now());
+    if (checked.update) Y.applyUpdate(this.doc, checked.update, { kind: 'client', peer, echo: checked.echo } satisfies Origin);
+  }
+
+  /**
+   * An edit made by the server on behalf of `actorId` (HTTP routes); resolves once it is stored.
+   * Refused at once (StoreBackloggedError) while the store is behind.
+   */
   edit<T>(actorId: string, change: (doc: Y.Doc) => T): Promise<{ result: T; position: string | undefined }> {
     this.lastActive = Date.now();
     return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new StoreBackloggedError('the sync server is closing'));
+      if (this.store.backlogged) return reject(new StoreBackloggedError('edits cannot be stored right now: the store is behind'));
       let result!: T;
       const origin: Origin = {
         kind: 'http',
@@ -171,82 +211,73 @@ export class Room {
         waiter: { resolve: (position) => resolve({ result, position }), reject },
       };
       try {
-        this.doc.transact(() => {
-          result = change(this.doc);
-        }, origin);
+        const checked = this.gate.change(actorId, change, Date.now());
+        result = checked.result;
+        if (checked.update) Y.applyUpdate(this.doc, checked.update, origin);
       } catch (error) {
-        reject(error);
+        reject(error instanceof EditRefusedError ? new DomainError('VALIDATION_FAILED', error.message) : error);
         return;
       }
       if (!origin.queued) resolve({ result, position: undefined }); // it changed nothing
     });
   }
 
-  /** An update that is already stored (read back from the store, or sent by another node). */
+  /**
+   * An update made elsewhere (read back from the store, or sent by another node): relayed, never
+   * stored here. One the document has already (the usual case for the store's copy, which the
+   * fan-out brought first) changes nothing and is not relayed.
+   */
   applyStored(update: Uint8Array, from: 'store' | 'fanout'): void {
     Y.applyUpdate(this.doc, update, from === 'store' ? STORE : FANOUT);
   }
 
   private onUpdate(update: Uint8Array, origin: Origin | undefined, transaction: Y.Transaction): void {
-    const changes = this.tracker.take(transaction);
-    if (origin?.kind === 'client') {
-      this.enqueue({ update, changes, actorId: origin.peer.userId, peer: origin.peer });
-    } else if (origin?.kind === 'http') {
-      origin.queued = true;
-      this.enqueue({ update, changes, actorId: origin.actorId, waiter: origin.waiter });
-    } else if (origin?.kind === 'store' || origin?.kind === 'fanout') {
+    if (origin?.kind === 'client' || origin?.kind === 'http') {
+      const changes = this.tracker.take(transaction);
+      const frame = message((e) => writeUpdate(e, update));
+      if (origin.kind === 'client') {
+        this.broadcast(frame, origin.echo ? undefined : origin.peer);
+        this.enqueue({ update, changes, actorId: origin.peer.userId, peer: origin.peer, at: performance.now() });
+      } else {
+        origin.queued = true;
+        this.broadcast(frame);
+        this.enqueue({ update, changes, actorId: origin.actorId, waiter: origin.waiter, at: performance.now() });
+      }
+      this.hooks.publish?.(this.playlistId, update);
+      return;
+    }
+    this.tracker.take(transaction);
+    if (origin?.kind === 'store') this.options.onFilled?.();
+    if (origin?.kind === 'store' || origin?.kind === 'fanout') {
+      this.gate.follow(update);
       this.broadcast(message((e) => writeUpdate(e, update)));
     }
   }
 
   private enqueue(pending: Pending): void {
     this.queue.push(pending);
-    this.flushing ??= this.flush().finally(() => {
-      this.flushing = undefined;
-    });
+    this.store.add(this, pending);
   }
 
-  /** Stores what is queued, then relays it; again while more arrived meanwhile. */
-  private async flush(): Promise<void> {
-    while (this.queue.length > 0 && !this.closed) {
-      const batch = this.queue.splice(0);
-      const edits = this.merge(batch);
-      const started = performance.now();
-      let position: string;
-      try {
-        position = await this.hooks.store(this.playlistId, edits);
-      } catch (error) {
-        if (this.retryDelay === 0) this.logger.warn({ err: error, playlistId: this.playlistId }, 'sync: storing edits failed; retrying');
-        this.queue.unshift(...batch);
-        this.retryDelay = Math.min(Math.max(this.retryDelay * 2, 50), 2_000);
-        await new Promise((r) => setTimeout(r, this.retryDelay));
-        continue;
-      }
-      if (this.retryDelay > 0) this.logger.info({ playlistId: this.playlistId }, 'sync: storing edits again');
-      this.retryDelay = 0;
-      this.options.onStored?.(edits.length, performance.now() - started);
-      for (const item of batch) {
-        this.broadcast(message((e) => writeUpdate(e, item.update)), item.peer);
-        item.waiter?.resolve(position);
-      }
-      for (const edit of edits) this.hooks.publish?.(this.playlistId, edit.update);
-      this.editsSinceCompaction += edits.length;
-      if (this.editsSinceCompaction >= this.options.compactEvery) await this.compact();
-    }
-    if (this.closed) for (const item of this.queue.splice(0)) item.waiter?.reject(new Error('the sync server is closing'));
-  }
-
-  /** Consecutive edits of one actor become one stored edit, up to a size. */
-  private merge(batch: readonly Pending[]): Edit[] {
-    const edits: Edit[] = [];
+  /**
+   * The edits to store next, taken off the queue: consecutive edits of one actor merged into one
+   * edit, up to maxEditBytes. Each edit keeps the pending items it stands for.
+   */
+  take(): Array<{ edit: Edit; items: Pending[] }> {
+    const batch = this.queue.splice(0);
+    this.storing += batch.length;
+    const out: Array<{ edit: Edit; items: Pending[] }> = [];
     let group: Pending[] = [];
     let bytes = 0;
     const close = () => {
       if (group.length === 0) return;
-      edits.push({
-        update: group.length === 1 ? group[0]!.update : Y.mergeUpdates(group.map((p) => p.update)),
-        changes: group.flatMap((p) => p.changes),
-        actorId: group[0]!.actorId,
+      out.push({
+        items: group,
+        edit: {
+          update: group.length === 1 ? group[0]!.update : Y.mergeUpdates(group.map((p) => p.update)),
+          changes: group.flatMap((p) => p.changes),
+          actorId: group[0]!.actorId,
+        },
       });
       group = [];
       bytes = 0;
@@ -257,29 +288,79 @@ export class Room {
       bytes += item.update.length;
     }
     close();
-    return edits;
+    return out;
   }
 
-  private async compact(): Promise<void> {
-    try {
-      await this.hooks.compact(this.playlistId, Y.encodeStateAsUpdate(this.doc));
-      this.editsSinceCompaction = 0;
-    } catch (error) {
-      this.logger.warn({ err: error, playlistId: this.playlistId }, 'sync: compaction failed (will try again later)');
+  /** Taken edits could not be stored now (the store failed): they go back to the front of the queue. */
+  putBack(items: readonly Pending[]): void {
+    this.storing -= items.length;
+    this.queue.unshift(...items);
+  }
+
+  /**
+   * Taken edits are stored at `position`: HTTP callers are answered. A compaction follows every
+   * compactEvery edits — once those edits also add up to a quarter of the last compaction's size,
+   * so that a large document fed by small edits is not restated over and over (a compaction stores
+   * the whole state: the store would grow by many times what the edits hold).
+   */
+  stored(items: readonly Pending[], edits: number, position: string): void {
+    this.storing -= items.length;
+    for (const item of items) {
+      item.waiter?.resolve(position);
+      this.bytesSinceCompaction += item.update.byteLength;
     }
+    this.editsSinceCompaction += edits;
+    if (
+      this.editsSinceCompaction >= this.options.compactEvery &&
+      this.bytesSinceCompaction >= this.stateBytes / 4 &&
+      !this.compacting &&
+      !this.closed
+    ) {
+      const state = Y.encodeStateAsUpdate(this.doc);
+      const counted = { edits: this.editsSinceCompaction, bytes: this.bytesSinceCompaction, stateBytes: this.stateBytes };
+      this.editsSinceCompaction = 0;
+      this.bytesSinceCompaction = 0;
+      this.stateBytes = state.byteLength;
+      // Not stored (edits kept landing, or the store failed): the edits still count, so the next
+      // stored batch tries again rather than waiting for compactEvery more.
+      const retryLater = (): void => {
+        this.editsSinceCompaction += counted.edits;
+        this.bytesSinceCompaction += counted.bytes;
+        this.stateBytes = counted.stateBytes;
+      };
+      this.compacting = this.hooks
+        .compact(this.playlistId, state)
+        .then((stored) => {
+          if (!stored) retryLater();
+        })
+        .catch((error: unknown) => {
+          retryLater();
+          this.logger.warn({ err: error, playlistId: this.playlistId }, 'sync: compaction failed (will try again later)');
+        })
+        .finally(() => (this.compacting = undefined));
+    }
+  }
+
+  /** Taken edits were refused for good (the store would refuse them again): they are dropped. */
+  refused(items: readonly Pending[], error: Error): void {
+    this.storing -= items.length;
+    for (const item of items) item.waiter?.reject(error);
   }
 
   private broadcast(frame: Uint8Array, except?: Peer): void {
     for (const peer of this.peers) if (peer !== except) peer.send(frame);
   }
 
-  /** Waits until everything queued is stored (or the room is closed). */
-  async drain(): Promise<void> {
-    while (this.flushing) await this.flushing;
+  /** Gives up what is not stored (the node is closing): HTTP callers get an error, clients send it again when they reconnect. */
+  abandon(): number {
+    const dropped = this.queue.splice(0);
+    for (const item of dropped) item.waiter?.reject(new StoreBackloggedError('the sync server is closing'));
+    return dropped.length;
   }
 
   close(): void {
     this.closed = true;
+    this.gate?.destroy();
     this.awareness.destroy();
     this.doc.destroy();
   }

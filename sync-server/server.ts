@@ -12,56 +12,35 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type * as Y from 'yjs';
 import type { Access, SyncHooks } from './hooks.js';
 import { ProtocolError, readMessage } from './protocol.js';
-import { Room, StoreBackloggedError, type Peer } from './room.js';
+import { createMetrics } from './metrics.js';
+import { Room, type Peer, type TrackLookup } from './room.js';
+import { EditRefusedError } from './edit-gate.js';
+import { EditLimiter } from './edit-limiter.js';
+import { trackLookup } from './tracks.js';
+import { SYNC_PATH, parseTarget, refuse } from './upgrade.js';
+import { CLOSE, DEFAULT_LIMITS, type SyncLimits } from './limits.js';
+import { StoreBackloggedError, StoreQueue } from './store-queue.js';
+import { parseBearer } from '../application/tokens/bearer.js';
 
-export const SYNC_PATH = '/v1/sync/playlists/';
+export { SYNC_PATH, parseTarget, refuse } from './upgrade.js';
+export { CLOSE, DEFAULT_LIMITS, type SyncLimits } from './limits.js';
 
-/** Close codes. 4400-4499 are final for y-websocket 3.1 clients: they stop reconnecting. */
-export const CLOSE = {
-  GOING_AWAY: 1001,
-  UNSUPPORTED: 1003,
-  INVALID_PAYLOAD: 1007,
-  TOO_BIG: 1009,
-  TRY_AGAIN_LATER: 1013,
-  FORBIDDEN: 4403,
-  NOT_FOUND: 4404,
-} as const;
-
-export interface SyncLimits {
-  /** Largest message accepted (bytes); larger ones close the socket with 1009. */
-  maxMessageBytes: number;
-  /** Send buffer beyond which a client is too slow and is closed. */
-  maxBufferedBytes: number;
-  maxRooms: number;
-  maxConnections: number;
-  pingIntervalMs: number;
-  /** An idle room (no peers, nothing unstored) is unloaded after this long. */
-  idleUnloadMs: number;
-  compactEvery: number;
-  maxQueuedEdits: number;
-}
-
-export const DEFAULT_LIMITS: SyncLimits = {
-  maxMessageBytes: 256 * 1024,
-  maxBufferedBytes: 4 * 1024 * 1024,
-  maxRooms: 10_000,
-  maxConnections: 20_000,
-  pingIntervalMs: 30_000,
-  idleUnloadMs: 30_000,
-  compactEvery: 500,
-  maxQueuedEdits: 10_000,
-};
 
 interface Connection extends Peer {
   socket: WebSocket;
   room: Room;
   alive: boolean;
+  /** Messages that arrived while an earlier one waited (for a track lookup): handled in order. */
+  waiting?: Buffer[];
 }
+
+/** Messages one connection may have waiting behind a track lookup. */
+const MAX_WAITING_MESSAGES = 1_000;
 
 export class SyncServer {
   private readonly wss: WebSocketServer;
@@ -72,6 +51,11 @@ export class SyncServer {
   private readonly pingTimer: NodeJS.Timeout;
   private readonly unloadTimer: NodeJS.Timeout;
   private readonly metrics: ReturnType<typeof createMetrics>;
+  private readonly store: StoreQueue;
+  private readonly tracks: TrackLookup;
+  private readonly edits: EditLimiter;
+  /** Open connections of each user on this node. */
+  private readonly userConnections = new Map<string, number>();
   private closing = false;
 
   constructor(
@@ -80,10 +64,40 @@ export class SyncServer {
     options: { limits?: Partial<SyncLimits>; registry?: Registry } = {},
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the gauges read this server later
+    const server = this;
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.limits.maxMessageBytes, perMessageDeflate: false });
-    this.metrics = createMetrics(options.registry, this);
+    this.store = new StoreQueue(hooks, logger, {
+      maxUnstoredBytes: this.limits.maxUnstoredBytes,
+      maxUnstoredEdits: this.limits.maxUnstoredEdits,
+      onStored: (edits, ms, lags) => {
+        this.metrics.storeSeconds.observe(ms / 1000);
+        this.metrics.storedEdits.inc(edits);
+        for (const lag of lags) this.metrics.storeLagSeconds.observe(lag / 1000);
+      },
+      onRefused: (playlistId, items) => {
+        this.metrics.refusedEdits.inc(items.length);
+        for (const item of items) {
+          const peer = item.peer as Connection | undefined;
+          if (peer && this.connections.has(peer)) this.disconnect(peer, CLOSE.EDIT_REFUSED, 'an edit could not be stored');
+        }
+        this.logger.info({ playlistId, edits: items.length }, 'sync: refused edits dropped');
+      },
+      onBacklog: (backlogged) => {
+        if (backlogged) this.metrics.backlogs.inc();
+        for (const connection of this.connections) {
+          if (backlogged) connection.socket.pause();
+          else connection.socket.resume();
+        }
+      },
+    });
+    this.metrics = createMetrics(options.registry, { get connectionCount() { return server.connectionCount; }, get roomCount() { return server.roomCount; }, get unstored() { return server.store.unstored; }, get backlogged() { return server.store.backlogged; } });
+    this.tracks = trackLookup(hooks);
+    this.edits = new EditLimiter(this.limits.editsPerSecond, this.limits.editBurst, hooks.countEdits, (error) =>
+      this.logger.warn({ err: error }, 'sync: the shared edit count could not be reached; edits are limited per node meanwhile'),
+    );
     this.pingTimer = setInterval(() => this.ping(), this.limits.pingIntervalMs);
-    this.unloadTimer = setInterval(() => void this.unloadIdle(), Math.min(this.limits.idleUnloadMs, 5_000));
+    this.unloadTimer = setInterval(() => this.unloadIdle(), Math.min(this.limits.idleUnloadMs, 5_000));
     this.pingTimer.unref();
     this.unloadTimer.unref();
   }
@@ -101,29 +115,48 @@ export class SyncServer {
     return (request.url ?? '').startsWith(SYNC_PATH);
   }
 
-  /** Hand an HTTP upgrade to the server (from `server.on('upgrade')`). */
+  /**
+   * Hand an HTTP upgrade to the server (from `server.on('upgrade')`). Never rejects: whatever the
+   * request holds, it is answered (an HTTP refusal or an open socket) and the error is logged.
+   */
   async handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    const playlistId = decodeURIComponent(url.pathname.slice(SYNC_PATH.length));
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/.test(playlistId)) return refuse(socket, 404, 'PLAYLIST_NOT_FOUND', 'no such playlist');
-    if (this.closing) return refuse(socket, 503, 'SERVICE_UNAVAILABLE', 'the server is shutting down');
     try {
-      const principal = await this.hooks.authenticate(url.searchParams.get('token') ?? bearer(request.headers.authorization));
-      if (!principal) return refuse(socket, 401, 'UNAUTHENTICATED', 'a valid token is required (?token=...)');
-      const access = await this.hooks.access(playlistId, principal.userId);
-      if (access.kind === 'not_found') return refuse(socket, 404, 'PLAYLIST_NOT_FOUND', `playlist ${playlistId} does not exist`);
-      if (access.kind === 'forbidden') return refuse(socket, 403, 'FORBIDDEN', `no access to playlist ${playlistId}`);
-      if (this.connections.size >= this.limits.maxConnections) return refuse(socket, 503, 'SERVICE_UNAVAILABLE', 'this node has too many connections; try another or retry later');
-      if (!this.rooms.has(playlistId) && this.rooms.size >= this.limits.maxRooms) {
-        return refuse(socket, 503, 'SERVICE_UNAVAILABLE', 'this node has too many documents open; try another or retry later');
-      }
-      const room = await this.room(playlistId);
-      this.wss.handleUpgrade(request, socket, head, (ws) => this.connect(ws, room, principal.userId, access.canWrite));
+      await this.upgrade(request, socket, head);
     } catch (error) {
-      this.logger.error({ err: error, playlistId }, 'sync: upgrade failed');
+      this.logger.error({ err: error }, 'sync: upgrade failed');
       refuse(socket, 503, 'SERVICE_UNAVAILABLE', 'the document could not be opened; retry');
     }
+  }
+
+  private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const target = parseTarget(request.url);
+    if (!target) return refuse(socket, 404, 'PLAYLIST_NOT_FOUND', 'no such playlist');
+    const { playlistId, token: queryToken } = target;
+    if (this.closing) return refuse(socket, 503, 'SERVICE_UNAVAILABLE', 'the server is shutting down');
+    const principal = await this.hooks.authenticate(queryToken ?? parseBearer(request.headers.authorization));
+    if (!principal) return refuse(socket, 401, 'UNAUTHENTICATED', 'a valid token is required (?token=...)');
+    if (this.userAtConnectionCap(principal.userId)) return this.refuseConnectionCap(socket);
+    const access = await this.hooks.access(playlistId, principal.userId);
+    if (access.kind === 'not_found') return refuse(socket, 404, 'PLAYLIST_NOT_FOUND', `playlist ${playlistId} does not exist`);
+    if (access.kind === 'forbidden') return refuse(socket, 403, 'FORBIDDEN', `no access to playlist ${playlistId}`);
+    if (this.connections.size >= this.limits.maxConnections) return refuse(socket, 503, 'SERVICE_UNAVAILABLE', 'this node has too many connections; try another or retry later');
+    if (!this.rooms.has(playlistId) && this.rooms.size >= this.limits.maxRooms) {
+      return refuse(socket, 503, 'SERVICE_UNAVAILABLE', 'this node has too many documents open; try another or retry later');
+    }
+    const room = await this.room(playlistId);
+    // Checked again after the awaits (other upgrades of this user may have opened meanwhile).
+    if (this.userAtConnectionCap(principal.userId)) return this.refuseConnectionCap(socket);
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.connect(ws, room, principal.userId, access.canWrite));
+  }
+
+  private userAtConnectionCap(userId: string): boolean {
+    return (this.userConnections.get(userId) ?? 0) >= this.limits.maxConnectionsPerUser;
+  }
+
+  private refuseConnectionCap(socket: Duplex): void {
+    this.metrics.limited.inc({ limit: 'connections' });
+    refuse(socket, 429, 'RATE_LIMITED', `a user may hold at most ${this.limits.maxConnectionsPerUser} sync connections on a node; close one or retry later`);
   }
 
   /** The room of a playlist, loaded from the store if needed. */
@@ -132,15 +165,15 @@ export class SyncServer {
     if (loaded) return loaded;
     let pending = this.loading.get(playlistId);
     if (!pending) {
-      const room = new Room(playlistId, this.hooks, this.logger, {
+      const room = new Room(playlistId, this.hooks, this.store, this.logger, {
         compactEvery: this.limits.compactEvery,
         maxEditBytes: Math.floor(this.limits.maxMessageBytes),
-        maxQueuedEdits: this.limits.maxQueuedEdits,
-        onStored: (edits, ms) => {
-          this.metrics.storeSeconds.observe(ms / 1000);
-          this.metrics.storedEdits.inc(edits);
-        },
+        gate: this.limits,
+        tracks: this.tracks,
         onDropped: () => this.metrics.droppedEdits.inc(),
+        maxAwarenessIds: this.limits.maxAwarenessPerConnection,
+        onAwarenessDropped: (entries) => this.metrics.limited.inc({ limit: 'awareness' }, entries),
+        onFilled: () => this.metrics.storeFills.inc(),
       });
       pending = room.load().then(() => {
         this.rooms.set(playlistId, room);
@@ -154,6 +187,7 @@ export class SyncServer {
 
   /** An edit by the server on behalf of `actorId` (the HTTP item routes); resolves once stored. */
   async edit<T>(playlistId: string, actorId: string, change: (doc: Y.Doc) => T): Promise<{ result: T; position: string | undefined }> {
+    if (this.closing) throw new StoreBackloggedError('the sync server is closing');
     const room = await this.room(playlistId);
     return room.edit(actorId, change);
   }
@@ -220,23 +254,16 @@ export class SyncServer {
       },
     };
     this.connections.add(connection);
+    this.userConnections.set(userId, (this.userConnections.get(userId) ?? 0) + 1);
+    if (this.store.backlogged) socket.pause();
     socket.binaryType = 'nodebuffer';
     socket.on('pong', () => (connection.alive = true));
     socket.on('message', (data: Buffer, isBinary: boolean) => {
       this.metrics.messagesIn.inc();
       if (!isBinary) return this.disconnect(connection, CLOSE.UNSUPPORTED, 'binary frames only');
-      try {
-        room.receive(connection, readMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
-      } catch (error) {
-        if (error instanceof ProtocolError) {
-          this.metrics.badFrames.inc();
-          this.logger.info({ userId, playlistId: room.playlistId, reason: error.message }, 'sync: malformed frame; closing');
-          return this.disconnect(connection, error.message.startsWith('unknown') ? CLOSE.UNSUPPORTED : CLOSE.INVALID_PAYLOAD, 'malformed message');
-        }
-        if (error instanceof StoreBackloggedError) return this.disconnect(connection, CLOSE.TRY_AGAIN_LATER, error.message);
-        this.logger.warn({ err: error, userId, playlistId: room.playlistId }, 'sync: message failed; closing');
-        this.disconnect(connection, CLOSE.INVALID_PAYLOAD, 'message could not be applied');
-      }
+      if (!connection.waiting) return this.handle(connection, data);
+      if (connection.waiting.length >= MAX_WAITING_MESSAGES) return this.disconnect(connection, CLOSE.TRY_AGAIN_LATER, 'too many messages at once');
+      connection.waiting.push(data);
     });
     socket.on('close', () => this.forget(connection));
     socket.on('error', (error) => {
@@ -245,6 +272,56 @@ export class SyncServer {
       this.forget(connection);
     });
     room.join(connection);
+  }
+
+  /** One message of a connection; one that waits (a track lookup) holds the next ones back until it is done. */
+  private handle(connection: Connection, data: Buffer): void {
+    let outcome: void | Promise<void>;
+    try {
+      const received = readMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      if ((received.type === 'update' || received.type === 'sync-step-2') && connection.canWrite && !this.edits.take(connection.userId)) {
+        this.metrics.limited.inc({ limit: 'edits' });
+        return this.disconnect(connection, CLOSE.TOO_MANY_EDITS, 'too many edits a second: reconnect later');
+      }
+      outcome = connection.room.receive(connection, received);
+    } catch (error) {
+      return this.failed(connection, error);
+    }
+    if (!outcome) return;
+    connection.waiting = [];
+    outcome
+      .catch((error: unknown) => this.failed(connection, error))
+      .finally(() => {
+        const waiting: Buffer[] = connection.waiting ?? [];
+        connection.waiting = undefined;
+        while (waiting.length > 0 && this.connections.has(connection)) {
+          this.handle(connection, waiting.shift()!);
+          const held = connection.waiting as Buffer[] | undefined;
+          if (held) {
+            // This one waits in turn: the rest go behind whatever arrives meanwhile, in order.
+            held.unshift(...waiting);
+            return;
+          }
+        }
+      })
+      .catch((error: unknown) => this.logger.error({ err: error }, 'sync: message handling failed'));
+  }
+
+  /** A message that could not be taken: the connection is closed with the code that says why. */
+  private failed(connection: Connection, error: unknown): void {
+    const context = { userId: connection.userId, playlistId: connection.room.playlistId };
+    if (error instanceof ProtocolError) {
+      this.metrics.badFrames.inc();
+      this.logger.info({ ...context, reason: error.message }, 'sync: malformed frame; closing');
+      return this.disconnect(connection, error.message.startsWith('unknown') ? CLOSE.UNSUPPORTED : CLOSE.INVALID_PAYLOAD, 'malformed message');
+    }
+    if (error instanceof EditRefusedError) {
+      this.metrics.refusedUpdates.inc({ reason: error.kind });
+      this.logger.info({ ...context, reason: error.message }, 'sync: update refused; closing');
+      return this.disconnect(connection, error.kind === 'invalid' ? CLOSE.INVALID_EDIT : CLOSE.DOCUMENT_TOO_LARGE, error.message.slice(0, 120));
+    }
+    this.logger.warn({ err: error, ...context }, 'sync: message failed; closing');
+    this.disconnect(connection, CLOSE.INVALID_PAYLOAD, 'message could not be applied');
   }
 
   private disconnect(connection: Connection, code: number, reason: string): void {
@@ -256,10 +333,15 @@ export class SyncServer {
 
   private forget(connection: Connection): void {
     if (!this.connections.delete(connection)) return;
+    const open = (this.userConnections.get(connection.userId) ?? 1) - 1;
+    if (open > 0) this.userConnections.set(connection.userId, open);
+    else this.userConnections.delete(connection.userId);
     connection.room.leave(connection);
   }
 
   private ping(): void {
+    // A paused socket reads nothing, pongs included: liveness waits until reading resumes.
+    if (this.store.backlogged) return;
     for (const connection of this.connections) {
       if (!connection.alive) {
         this.forget(connection);
@@ -272,7 +354,7 @@ export class SyncServer {
   }
 
   /** Unloads rooms without peers whose edits are all stored. */
-  private async unloadIdle(): Promise<void> {
+  private unloadIdle(): void {
     const now = Date.now();
     for (const [playlistId, room] of this.rooms) {
       if (room.idle && now - room.lastActive >= this.limits.idleUnloadMs) {
@@ -282,56 +364,34 @@ export class SyncServer {
     }
   }
 
-  /** Stops taking connections, stores what is queued, closes every socket (1001) and room. */
+  /**
+   * Stops taking connections, closes every socket (1001), stores what is queued — waiting at most
+   * closeTimeoutMs for the store, whatever it does — and closes every room. What the store has not
+   * taken by then is given up here (HTTP callers get an error); the clients that made those edits
+   * keep them and send them again when they reconnect.
+   */
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.pingTimer);
     clearInterval(this.unloadTimer);
+    this.edits.close();
     for (const connection of [...this.connections]) this.disconnect(connection, CLOSE.GOING_AWAY, 'server shutting down');
-    await Promise.all([...this.rooms.values()].map((room) => room.drain()));
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      this.store.drain().then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.limits.closeTimeoutMs))),
+    ]);
+    clearTimeout(timer);
+    this.store.close();
+    if (!drained) {
+      const unstored = [...this.rooms.values()].reduce((sum, room) => sum + room.abandon(), 0);
+      this.logger.error(
+        { unstoredEdits: unstored, timeoutMs: this.limits.closeTimeoutMs },
+        'sync: the store did not take every edit in time; closing without them (their clients send them again when they reconnect)',
+      );
+    }
     for (const room of this.rooms.values()) room.close();
     this.rooms.clear();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
-}
-
-function bearer(header: string | undefined): string | undefined {
-  const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-  return match?.[1];
-}
-
-/** Answers the upgrade with an HTTP error, before any WebSocket exists. */
-function refuse(socket: Duplex, status: number, code: string, message: string): void {
-  const body = JSON.stringify({ error: { code, message } });
-  const reason = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error';
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
-}
-
-function createMetrics(registry: Registry | undefined, server: SyncServer) {
-  const registers = registry ? [registry] : [];
-  return {
-    messagesIn: new Counter({ name: 'chorus_sync_messages_in_total', help: 'WebSocket messages received', registers }),
-    messagesOut: new Counter({ name: 'chorus_sync_messages_out_total', help: 'WebSocket messages sent', registers }),
-    badFrames: new Counter({ name: 'chorus_sync_bad_frames_total', help: 'Malformed frames (connection closed)', registers }),
-    slowClosed: new Counter({ name: 'chorus_sync_slow_clients_closed_total', help: 'Clients closed for a full send buffer', registers }),
-    droppedEdits: new Counter({ name: 'chorus_sync_viewer_edits_dropped_total', help: 'Edits of read-only clients, dropped', registers }),
-    storedEdits: new Counter({ name: 'chorus_sync_edits_stored_total', help: 'PlaylistEdited events stored', registers }),
-    storeSeconds: new Histogram({
-      name: 'chorus_sync_store_seconds',
-      help: 'Time to store a batch of edits',
-      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1],
-      registers,
-    }),
-    fanoutSeconds: new Histogram({
-      name: 'chorus_sync_fanout_seconds',
-      help: 'From an update made on another node to its arrival here, by path (fanout: Redis pub/sub; store: the stored events). Across machines it includes their clock difference.',
-      labelNames: ['path'] as const,
-      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2],
-      registers,
-    }),
-    connections: new Gauge({ name: 'chorus_sync_connections', help: 'Open WebSocket connections', registers, collect() { this.set(server.connectionCount); } }),
-    rooms: new Gauge({ name: 'chorus_sync_documents_loaded', help: 'Playlist documents in memory', registers, collect() { this.set(server.roomCount); } }),
-  };
 }

@@ -7,10 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
+import { demoCatalog } from '../../application/catalog/demo.js';
 import { insertTracks, listEntries, readMeta, type Entry } from '../../domain/playlist/document.js';
 
 export interface SyncClient {
   readonly label: string;
+  /** The user the client writes as (entries' addedBy). */
+  readonly userId: string;
   readonly doc: Y.Doc;
   readonly provider: WebsocketProvider;
   /** How many WebSocket connections the provider has started. */
@@ -21,8 +24,11 @@ export interface SyncClient {
   name(): string | undefined;
   /** Resolves once the provider is synced with the server (now or after its next connection). */
   synced(timeoutMs?: number): Promise<void>;
-  /** Inserts tracks at an index with the document functions (the end when omitted). */
-  insert(trackIds: readonly string[], index?: number): string[];
+  /**
+   * Inserts tracks at an index with the document functions (the end when omitted). Labels stand
+   * for tracks of the demo catalog (see demoTrack): the server accepts only tracks it knows.
+   */
+  insert(labels: readonly string[], index?: number): string[];
   destroy(): void;
 }
 
@@ -61,6 +67,7 @@ export function openClient(syncUrl: string, playlistId: string, token: string, o
   const userId = options.userId ?? label;
   return {
     label,
+    userId,
     doc,
     provider,
     get attempts() {
@@ -70,7 +77,7 @@ export function openClient(syncUrl: string, playlistId: string, token: string, o
     entries: () => listEntries(doc),
     name: () => readMeta(doc).name,
     synced: (timeoutMs = 10_000) => whenSynced(provider, timeoutMs),
-    insert: (trackIds, index) => insertTracks(doc, trackIds, index, { addedBy: userId, addedAt: new Date().toISOString(), newId: randomUUID }),
+    insert: (labels, index) => insertTracks(doc, labels.map(demoTrack), index, { addedBy: userId, addedAt: new Date().toISOString(), newId: randomUUID }),
     destroy() {
       if (doc.isDestroyed) return;
       open -= 1;
@@ -78,6 +85,25 @@ export function openClient(syncUrl: string, playlistId: string, token: string, o
       doc.destroy();
     },
   };
+}
+
+/** The tracks of the demo catalog every test node imports (CHORUS_DEMO_CATALOG=1). */
+export const DEMO_TRACKS: readonly string[] = demoCatalog().albums.flatMap((album) => album.tracks.map((track) => track.id));
+const labelled = new Map<string, string>();
+
+/**
+ * A track of the demo catalog for a label: the same label always gives the same track, different
+ * labels different tracks (as long as there are tracks left). A demo track id stands for itself.
+ */
+export function demoTrack(label: string): string {
+  if (DEMO_TRACKS.includes(label)) return label;
+  let id = labelled.get(label);
+  if (id === undefined) {
+    // From the end of the catalog: tests name the first demo tracks by their ids.
+    id = DEMO_TRACKS[DEMO_TRACKS.length - 1 - (labelled.size % DEMO_TRACKS.length)]!;
+    labelled.set(label, id);
+  }
+  return id;
 }
 
 export function whenSynced(provider: WebsocketProvider, timeoutMs = 10_000): Promise<void> {

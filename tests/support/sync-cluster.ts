@@ -19,7 +19,7 @@ import { createTestDatabase, type TestDatabase } from './postgres.js';
 import { freePort, inheritedEnv } from './process.js';
 import { TEST_REDIS_URL, createTestRedis, type TestRedis } from './redis.js';
 
-/** The HS256 secret of dev tokens, the same on every node (CHORUS_DEV_TOKEN_SECRET). */
+/** The secret of dev tokens, the same on every node (CHORUS_DEV_TOKEN_SECRET). */
 export const SYNC_DEV_SECRET = 'sync-tests-dev-token-secret-0123456789abcdef';
 
 export interface SyncNode {
@@ -77,6 +77,10 @@ export async function startSyncCluster(label: string, nodeCount = 1): Promise<Sy
     CHORUS_DEV_TOKEN_SECRET: SYNC_DEV_SECRET,
     CHORUS_DEMO_CATALOG: '1',
     CHORUS_RATE_LIMIT_WRITES: '100000',
+    // The per-user sync limits are tested on their own (tests/sync/user-limits.test.ts).
+    CHORUS_SYNC_EDITS_PER_SECOND: '100000',
+    CHORUS_SYNC_EDIT_BURST: '100000',
+    CHORUS_SYNC_MAX_CONNECTIONS_PER_USER: '100000',
     LOG_LEVEL: process.env.CHORUS_SYNC_TEST_LOG_LEVEL ?? 'warn',
     HOST: '127.0.0.1',
   };

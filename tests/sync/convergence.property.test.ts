@@ -16,12 +16,13 @@
 import { existsSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDocument } from '../../app/sync.js';
+import { loadDocument } from '../../application/playlist-documents/load.js';
 import * as Y from 'yjs';
 import { insertTracks, listEntries, moveRange, readMeta, removeEntries, rename } from '../../domain/playlist/document.js';
+import { seededRandom } from '../../domain/shared/seeded-random.js';
 import { propertyParameters } from '../support/property.js';
 import { createPlaylist, setCollaborator, startSyncCluster, type SyncCluster, type SyncNode, type SyncUser } from '../support/sync-cluster.js';
-import { eventually, openSynced, order, sleep, type SyncClient } from '../support/sync-clients.js';
+import { DEMO_TRACKS, eventually, openSynced, order, sleep, type SyncClient } from '../support/sync-clients.js';
 
 type Op =
   | { kind: 'insert'; client: number; at: number; count: number }
@@ -62,18 +63,6 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
 /** At most this many node restarts per run (each costs a process start). */
 const MAX_RESTARTS = 1;
 
-/** mulberry32: a small seeded PRNG for the position keys' jitter. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 let cluster: SyncCluster;
 let users: SyncUser[];
 let run = 0;
@@ -96,7 +85,7 @@ async function check(scenario: Scenario): Promise<void> {
   const playlistId = await createPlaylist(owner, { name: `Run ${run}` });
   for (const user of users.slice(1)) await setCollaborator(owner, playlistId, user.userId, 'editor');
 
-  const random = seeded(scenario.seed);
+  const random = seededRandom(scenario.seed);
   const clients: SyncClient[] = [];
   const fresh: SyncClient[] = [];
   const restarts: Array<Promise<void>> = [];
@@ -120,9 +109,9 @@ async function check(scenario: Scenario): Promise<void> {
         case 'insert': {
           const size = c!.entries().length;
           const at = Math.floor(op.at * (size + 1));
-          const trackIds = Array.from({ length: op.count }, () => `t-${run}-${(ids += 1)}`);
+          const trackIds = Array.from({ length: op.count }, () => DEMO_TRACKS[(ids += 1) % DEMO_TRACKS.length]!);
           const newIds = insertTracks(c!.doc, trackIds, at, {
-            addedBy: c!.label,
+            addedBy: c!.userId,
             addedAt: new Date().toISOString(),
             newId: () => `e-${run}-${c!.label}-${(ids += 1)}`,
             random,

@@ -10,12 +10,12 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { loadDocument } from '../../app/sync.js';
+import { loadDocument } from '../../application/playlist-documents/load.js';
 import { listEntries, moveRange, removeEntries, rename, type Entry } from '../../domain/playlist/document.js';
 import { listGenerations } from '../../projections/registry.js';
 import { inheritedEnv } from '../support/process.js';
 import { createPlaylist, setCollaborator, startSyncCluster, type SyncCluster, type SyncNode, type SyncUser } from '../support/sync-cluster.js';
-import { eventually, openSynced, order, type SyncClient } from '../support/sync-clients.js';
+import { demoTrack, eventually, openSynced, order, type SyncClient } from '../support/sync-clients.js';
 
 let cluster: SyncCluster;
 let n1: SyncNode;
@@ -138,9 +138,9 @@ async function history(playlistId: string, withCompaction: boolean): Promise<Ent
   await eventually(() => {
     expect(order(b.entries())).toEqual(order(a.entries()));
     // The viewer keeps its own edit locally (the server dropped it); everything else it has.
-    expect(order(v.entries().filter((e) => e.trackId !== 't-viewer'))).toEqual(order(a.entries()));
+    expect(order(v.entries().filter((e) => e.trackId !== demoTrack('t-viewer')))).toEqual(order(a.entries()));
   }, 10_000);
-  expect(a.entries().map((e) => e.trackId)).not.toContain('t-viewer');
+  expect(a.entries().map((e) => e.trackId)).not.toContain(demoTrack('t-viewer'));
   return a.entries();
 }
 
