@@ -1,0 +1,82 @@
+/**
+ * What the OpenSubsonic edge needs from accounts. A Subsonic app password is separate from the
+ * account password (it can never be the same), sealed with AES-256-GCM under the server key: the
+ * spec's token auth sends md5(password + salt), so the server must read the password back.
+ *
+ * For the edge:
+ *  - `findSubsonicUser(deps, u)`: who `u` names (a local account's username, or the user id of a
+ *    dev-token / identity-provider user who has set an app password);
+ *  - `subsonicPasswordOf(deps, userId)`: the app password in plain text (or undefined);
+ *  - `authenticateSubsonic(deps, {username, password | token+salt}, address)`: both checks, in
+ *    constant time, rate limited like sign-in; answers the user id or undefined.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { USERNAME } from '../../domain/user/decider.js';
+import type { AccountDeps } from './context.js';
+import { AccountError } from './errors.js';
+import { checkPassword } from './passwords.js';
+import { isId } from '../../domain/shared/ids.js';
+
+
+export interface SubsonicUser {
+  userId: string;
+  /** What the Subsonic app signs in with. */
+  username: string;
+}
+
+/** Sets (or replaces) the user's app password. */
+export async function setSubsonicPassword(deps: AccountDeps, userId: string, password: string): Promise<void> {
+  const plain = checkPassword(password);
+  const account = await deps.credentials.accountByUserId(userId);
+  if (account && (await deps.hasher.verify(account.passwordHash, plain))) {
+    throw new AccountError('SUBSONIC_PASSWORD_IS_PASSWORD', 'the app password must differ from the account password (Subsonic apps keep it less safely)');
+  }
+  await deps.credentials.setSubsonicPassword(userId, deps.box.seal(plain, userId), deps.now().toISOString());
+}
+
+export async function deleteSubsonicPassword(deps: AccountDeps, userId: string): Promise<boolean> {
+  return deps.credentials.deleteSubsonicPassword(userId);
+}
+
+/** The user's app password in plain text, or undefined when they have none. */
+export async function subsonicPasswordOf(deps: Pick<AccountDeps, 'credentials' | 'box'>, userId: string): Promise<string | undefined> {
+  const sealed = await deps.credentials.subsonicPassword(userId);
+  return sealed && deps.box.open(sealed, userId);
+}
+
+/** Who a Subsonic `u` parameter names. */
+export async function findSubsonicUser(deps: Pick<AccountDeps, 'credentials'>, username: string): Promise<SubsonicUser | undefined> {
+  if (typeof username !== 'string') return undefined;
+  const account = USERNAME.test(username) ? await deps.credentials.accountByUsername(username) : undefined;
+  if (account) return { userId: account.userId, username: account.username };
+  // Users without a local account sign in to Subsonic apps with their user id.
+  if (isId(username) && (await deps.credentials.subsonicPassword(username))) return { userId: username, username };
+  return undefined;
+}
+
+export type SubsonicProof = { password: string } | { token: string; salt: string };
+
+/**
+ * Checks a Subsonic sign-in (`u` with `p`, or with `t` and `s`): the user id, or undefined for an
+ * unknown user, no app password or a wrong one. Apps sign every request, so only failures are
+ * counted by SignInLimits (per account and per address); over a limit, SIGN_IN_RATE_LIMITED.
+ */
+export async function authenticateSubsonic(deps: AccountDeps, username: string, proof: SubsonicProof, address: string): Promise<string | undefined> {
+  await deps.limits.check(username, address);
+  const user = await findSubsonicUser(deps, username);
+  const password = user && (await subsonicPasswordOf(deps, user.userId));
+  const ok = password !== undefined && ('password' in proof ? same(proof.password, password) : same(proof.token.toLowerCase(), md5(password + proof.salt)));
+  if (!ok) {
+    await deps.limits.failedFrom(username, address);
+    return undefined;
+  }
+  return user!.userId;
+}
+
+const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
+
+/** Constant-time equality of two strings (compared as SHA-256 digests, so lengths do not show). */
+function same(a: string, b: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+  return timingSafeEqual(digest(a), digest(b));
+}

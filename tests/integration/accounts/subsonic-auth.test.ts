@@ -1,0 +1,100 @@
+/**
+ * What the OpenSubsonic edge calls: who `u` names, the app password read back from its sealed
+ * form, `p` and `t`+`s` checks, API keys; sealed values bound to their user; and a failed sign-in
+ * that takes as long for an unknown name as for a real one.
+ */
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser } from '../../../application/accounts/accounts.js';
+import { createApiKey, revokeApiKey, userOfApiKey } from '../../../application/accounts/api-keys.js';
+import { AccountError } from '../../../application/accounts/errors.js';
+import { signIn } from '../../../application/accounts/sign-in.js';
+import { authenticateSubsonic, findSubsonicUser, setSubsonicPassword, subsonicPasswordOf } from '../../../application/accounts/subsonic.js';
+import { FAST_ARGON2, openAccountsWorld, type AccountsWorld } from '../../support/accounts-world.js';
+
+const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+
+describe('accounts for the Subsonic edge', () => {
+  let w: AccountsWorld;
+  let ann: string;
+
+  beforeAll(async () => {
+    w = await openAccountsWorld({ argon2: FAST_ARGON2, limits: { failuresPerAccount: 100, attemptsPerAddress: 1000 } });
+    ann = (await createUser(w.deps, { username: 'Ann', password: 'ann-account-pw', displayName: 'Ann' }, { actorId: 'test' })).userId;
+    await setSubsonicPassword(w.deps, ann, 'ann-app-pw-ü');
+  });
+  afterAll(() => w?.close());
+
+  it('finds users by username ignoring case, and reads the app password back', async () => {
+    expect(await findSubsonicUser(w.deps, 'ann')).toEqual({ userId: ann, username: 'Ann' });
+    expect(await findSubsonicUser(w.deps, 'nobody')).toBeUndefined();
+    expect(await findSubsonicUser(w.deps, 'a\0b')).toBeUndefined();
+    expect(await subsonicPasswordOf(w.deps, ann)).toBe('ann-app-pw-ü');
+  });
+
+  it('a user without a local account (dev token, identity provider) signs in to Subsonic with their user id once they set an app password', async () => {
+    expect(await findSubsonicUser(w.deps, 'idp-user-1')).toBeUndefined();
+    await setSubsonicPassword(w.deps, 'idp-user-1', 'idp-app-password');
+    expect(await findSubsonicUser(w.deps, 'idp-user-1')).toEqual({ userId: 'idp-user-1', username: 'idp-user-1' });
+  });
+
+  it('checks p (plain) and t+s (md5 of password and salt); a wrong password, salt or user is undefined', async () => {
+    expect(await authenticateSubsonic(w.deps, 'ann', { password: 'ann-app-pw-ü' }, '127.0.0.1')).toBe(ann);
+    expect(await authenticateSubsonic(w.deps, 'ann', { token: md5('ann-app-pw-ü' + 'c19b2d'), salt: 'c19b2d' }, '127.0.0.1')).toBe(ann);
+    expect(await authenticateSubsonic(w.deps, 'ann', { token: md5('ann-app-pw-ü' + 'c19b2d').toUpperCase(), salt: 'c19b2d' }, '127.0.0.1')).toBe(ann);
+    expect(await authenticateSubsonic(w.deps, 'ann', { token: md5('ann-app-pw-ü' + 'c19b2d'), salt: 'other' }, '127.0.0.1')).toBeUndefined();
+    expect(await authenticateSubsonic(w.deps, 'ann', { password: 'ann-account-pw' }, '127.0.0.1')).toBeUndefined();
+    expect(await authenticateSubsonic(w.deps, 'nobody', { password: 'ann-app-pw-ü' }, '127.0.0.1')).toBeUndefined();
+  });
+
+  it('the app password cannot be the account password, nor fail the password rules', async () => {
+    await expect(setSubsonicPassword(w.deps, ann, 'ann-account-pw')).rejects.toMatchObject({ code: 'SUBSONIC_PASSWORD_IS_PASSWORD' });
+    await expect(setSubsonicPassword(w.deps, ann, 'short')).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(await subsonicPasswordOf(w.deps, ann)).toBe('ann-app-pw-ü');
+  });
+
+  it('a sealed app password copied to another user does not open', async () => {
+    const sealed = (await w.deps.credentials.subsonicPassword(ann))!;
+    await w.deps.credentials.setSubsonicPassword('thief', sealed, new Date().toISOString());
+    expect(await subsonicPasswordOf(w.deps, 'thief')).toBeUndefined();
+  });
+
+  it('API keys name their user until revoked; a malformed or unknown key names no one', async () => {
+    const key = await createApiKey(w.deps, ann, 'phone');
+    expect(await userOfApiKey(w.deps, key.apiKey)).toBe(ann);
+    expect(await userOfApiKey(w.deps, key.apiKey.slice(0, -1) + (key.apiKey.endsWith('A') ? 'B' : 'A'))).toBeUndefined();
+    expect(await userOfApiKey(w.deps, 'garbage')).toBeUndefined();
+    await revokeApiKey(w.deps, ann, key.keyId);
+    expect(await userOfApiKey(w.deps, key.apiKey)).toBeUndefined();
+  });
+});
+
+describe('sign-in at the default argon2 cost', () => {
+  let w: AccountsWorld;
+
+  beforeAll(async () => {
+    w = await openAccountsWorld({ limits: { failuresPerAccount: 100, attemptsPerAddress: 1000 } });
+    await createUser(w.deps, { username: 'bob', password: 'bob-password', displayName: 'Bob' }, { actorId: 'test' });
+  });
+  afterAll(() => w?.close());
+
+  const failTime = async (username: string) => {
+    const start = performance.now();
+    await expect(signIn(w.deps, { username, password: 'wrong-password' }, '127.0.0.1')).rejects.toBeInstanceOf(AccountError);
+    return performance.now() - start;
+  };
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+  it('a failure for an unknown name costs a hash check like a failure for a real one', async () => {
+    await failTime('ghost'); // the dummy hash is made on first use
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      known.push(await failTime('bob'));
+      unknown.push(await failTime(`ghost-${i}`));
+    }
+    // Both are dominated by one argon2id verification (tens of ms); no lookup shortcut.
+    expect(median(unknown)).toBeGreaterThan(median(known) * 0.5);
+    expect(median(unknown)).toBeGreaterThan(20);
+  });
+});
