@@ -1,0 +1,69 @@
+/** What the Subsonic methods are given: the ports and read side (as the HTTP edge), and the request. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { AccountDeps } from '../application/accounts/context.js';
+import type { PlaylistDocumentEditor } from '../application/playlist-documents/editor.js';
+import type { MediaKeyRing } from '../application/streaming/signing.js';
+import type { Cache } from '../gateways/cache/port.js';
+import type { EventStore } from '../gateways/event-store/port.js';
+import type { MediaStore } from '../gateways/media/port.js';
+import type { SqlClient } from '../gateways/sql/port.js';
+import type { Projections } from '../projections/manager.js';
+import type { Payload } from './envelope.js';
+import type { NowPlaying } from './now-playing.js';
+import type { Params } from './params.js';
+
+export interface SubsonicDeps {
+  store: EventStore;
+  sql: SqlClient;
+  cache: Cache;
+  projections: Projections;
+  accounts: AccountDeps;
+  /** The live collaborative documents; none: playlist item edits answer error 0. */
+  documents?: PlaylistDocumentEditor;
+  /** The media store and the keys of stream offers; none: stream, download and getCoverArt answer error 0. */
+  streaming?: StreamingDeps;
+  logger: Logger;
+  now: () => Date;
+  /** Chorus's version (`serverVersion`). */
+  serverVersion: string;
+  /** Playlists a user may own (default 1,000). */
+  maxPlaylistsPerUser?: number;
+  /** How long a write waits for the read models to show it before answering (default 2 s). */
+  readYourWritesMs?: number;
+}
+
+export interface StreamingDeps {
+  media: MediaStore;
+  keys: MediaKeyRing;
+  /** How long a stream offer's grant is valid (the offer is used at once here). */
+  urlTtlSeconds: number;
+}
+
+export interface MethodContext {
+  deps: SubsonicDeps;
+  params: Params;
+  /** The signed-in user ('' for the methods that need none). */
+  userId: string;
+  /** The app's name (`c`), the device a play queue or a play is recorded for. */
+  client: string;
+  nowPlaying: NowPlaying;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+/** A method answered the request itself (audio, an image). */
+export const SENT = Symbol('sent');
+export type MethodResult = Payload | typeof SENT;
+
+export interface Method {
+  /** Answers without a signed-in user (getOpenSubsonicExtensions, as the spec asks). */
+  public?: boolean;
+  run(context: MethodContext): Promise<MethodResult>;
+}
+
+/** Waits (bounded) until the read models `names` show a write at `position`. */
+export async function readYourWrite(deps: SubsonicDeps, names: readonly string[], position: string | undefined): Promise<void> {
+  if (position === undefined) return;
+  await deps.projections.waitFor(names, position, deps.readYourWritesMs ?? 2_000).catch(() => undefined);
+}

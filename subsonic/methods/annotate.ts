@@ -1,0 +1,40 @@
+/** Songs, albums and artists with what the user added to them (stars, plays) and their cover art. */
+import { playCounts } from '../../projections/cache/play-counts.js';
+import { albumsWithCover, type ListedAlbum, type ListedArtist } from '../../projections/sql/catalog-browse.js';
+import type { Track } from '../../projections/sql/catalog-queries.js';
+import { starredAmong } from '../../projections/sql/follows.js';
+import type { SubsonicDeps } from '../context.js';
+import type { Payload } from '../envelope.js';
+import { album, artist, song } from '../mapping.js';
+
+/** When the user starred each of `ids`, in lookups of at most 1,000 ids. */
+async function starredIn(deps: SubsonicDeps, userId: string, kind: 'tracks' | 'artists', ids: readonly string[]): Promise<ReadonlyMap<string, string>> {
+  const unique = [...new Set(ids)];
+  const found = new Map<string, string>();
+  for (let i = 0; i < unique.length; i += 1_000) {
+    for (const [id, at] of await starredAmong(deps.sql, userId, kind, unique.slice(i, i + 1_000))) found.set(id, at);
+  }
+  return found;
+}
+
+export async function songsFor(deps: SubsonicDeps, userId: string, tracks: readonly Track[]): Promise<Payload[]> {
+  if (tracks.length === 0) return [];
+  const ids = tracks.map((t) => t.id);
+  const [starred, covers, counts] = await Promise.all([
+    starredIn(deps, userId, 'tracks', ids),
+    albumsWithCover(deps.sql, tracks.map((t) => t.albumId)),
+    playCounts(deps.cache, deps.projections.cacheKeys('play-counts'), ids).catch(() => ids.map(() => 0)),
+  ]);
+  const plays = new Map(ids.map((id, i) => [id, counts[i] ?? 0]));
+  return tracks.map((t) => song(t, { starred, covers, plays }));
+}
+
+export async function albumsFor(_deps: SubsonicDeps, _userId: string, albums: readonly ListedAlbum[]): Promise<Payload[]> {
+  return albums.map((a) => album(a));
+}
+
+export async function artistsFor(deps: SubsonicDeps, userId: string, artists: readonly ListedArtist[]): Promise<Payload[]> {
+  if (artists.length === 0) return [];
+  const starred = await starredIn(deps, userId, 'artists', artists.map((a) => a.id));
+  return artists.map((a) => artist(a, starred.get(a.id)));
+}
