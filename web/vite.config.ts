@@ -1,0 +1,27 @@
+/**
+ * The browser client's build: `web/` -> `web/dist/` (served by `npm start` at `/`). Hashed file
+ * names under /assets/ (cached for a year), no inline scripts or data: URLs (the server's
+ * Content-Security-Policy allows only this origin), the player's hls.js and the playlist editor's
+ * Yjs split into chunks loaded when first needed.
+ */
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  root: fileURLToPath(new URL('.', import.meta.url)),
+  base: '/',
+  publicDir: 'public',
+  logLevel: 'warn',
+  oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    // Every asset is a file of its own: a data: URL would need a looser img-src/font-src.
+    assetsInlineLimit: 0,
+    modulePreload: { polyfill: false },
+    sourcemap: false,
+    reportCompressedSize: false,
+  },
+  server: { port: 5173, proxy: { '/v1': { target: 'http://127.0.0.1:8080', ws: true } } },
+});
