@@ -16,6 +16,7 @@ import { KafkaRelay, type RelayStatus } from '../gateways/kafka/relay.js';
 import { DEFAULT_TOPIC_PREFIX, isValidTopicPrefix } from '../gateways/kafka/topics.js';
 import type { SqlClient } from '../gateways/sql/port.js';
 import { ConfigError, type Config } from './config.js';
+import { ReadinessProblem } from '../http/routes/health.js';
 
 export interface RelaySettings {
   brokers: string[];
@@ -106,9 +107,10 @@ export function startRelay(deps: RelayDeps): RunningRelay {
       async check() {
         const status = await relay.status();
         if (status.state === 'kafka-unavailable') {
-          throw new Error(`Kafka unavailable since ${status.kafkaUnavailableSince}: ${status.error}; ${describeLag(status)}`);
+          // The driver's error (brokers, addresses) goes to the log, not to the public /readyz.
+          throw new ReadinessProblem(`Kafka unavailable since ${status.kafkaUnavailableSince}; ${describeLag(status)}`);
         }
-        if (status.lag.ms > maxLagMs) throw new Error(`relay behind: ${describeLag(status)}`);
+        if (status.lag.ms > maxLagMs) throw new ReadinessProblem(`relay behind: ${describeLag(status)}`);
       },
     },
     status: () => relay.status(),

@@ -1,18 +1,24 @@
 #!/usr/bin/env node
-// Validates docker-compose.yml on machines without a Docker engine.
+// Validates docker-compose.yml, and the HAProxy configuration it mounts, on machines without a
+// Docker engine.
 //
 //   node tools/compose/check.mjs          one line on success, the tool's output on failure
 //   node tools/compose/check.mjs --json   one JSON object: { tool, version, installed,
-//                                         services, warnings, config }, config the resolved YAML
+//                                         services, warnings, config, loadBalancers }, config the
+//                                         resolved YAML, loadBalancers [{ file, version, warnings }]
 //   --file PATH                           check another compose file (default: the repo's)
 //
 // `config` needs no engine, so any Compose will do: the `docker compose` plugin if the
 // docker CLI has it, else `docker-compose`. If neither is there, Debian's docker-compose
-// package (Compose 1.29, Python) is installed with apt-get. Exit codes: 0 valid,
-// 1 invalid compose file, 2 no compose tool could be found or installed.
-// Built-ins only, so it runs before `npm ci`.
+// package (Compose 1.29, Python) is installed with apt-get. Every file the compose file mounts
+// as HAProxy's configuration (`./…:/usr/local/etc/haproxy/haproxy.cfg`) is checked with
+// `haproxy -c` (Debian's haproxy is installed when there is none); server names that do not
+// resolve here are expected (they are the stack's containers), any other warning fails.
+// Exit codes: 0 valid, 1 invalid compose file or HAProxy configuration, 2 no tool could be
+// found or installed. Built-ins only, so it runs before `npm ci`.
 
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -63,18 +69,18 @@ const findCompose = () => {
 
 const lastLines = (text, count = 15) => text.split('\n').slice(-count).join('\n');
 
-// Debian's package, the one Compose that Debian's mirrors carry for bookworm.
-const installDebianCompose = () => {
+// Debian's package of a tool (`missing` names what was not found, for the messages).
+const installDebianPackage = (pkg, missing) => {
   if (process.platform !== 'linux') {
-    fail(EXIT_NO_TOOL, 'no `docker compose` or `docker-compose` found; install Docker Compose (this script only knows how to install it with apt-get on Debian/Ubuntu)');
+    fail(EXIT_NO_TOOL, `no ${missing} found; install it (this script only knows how to install it with apt-get on Debian/Ubuntu)`);
   }
   if (run('apt-get', ['--version']).missing) {
-    fail(EXIT_NO_TOOL, 'no `docker compose` or `docker-compose` found, and there is no apt-get to install Debian\'s docker-compose package with');
+    fail(EXIT_NO_TOOL, `no ${missing} found, and there is no apt-get to install Debian's ${pkg} package with`);
   }
   let sudo = [];
   if (process.getuid?.() !== 0) {
     if (!run('sudo', ['-n', 'true']).ok) {
-      fail(EXIT_NO_TOOL, 'no `docker compose` or `docker-compose` found; installing Debian\'s docker-compose needs root (run as root, allow passwordless sudo, or `apt-get install docker-compose` yourself)');
+      fail(EXIT_NO_TOOL, `no ${missing} found; installing Debian's ${pkg} needs root (run as root, allow passwordless sudo, or \`apt-get install ${pkg}\` yourself)`);
     }
     sudo = ['sudo', '-n'];
   }
@@ -86,18 +92,18 @@ const installDebianCompose = () => {
     });
   };
   // Wait for, rather than fail on, a dpkg lock held by another apt-get.
-  const install = () => apt(['-o', 'DPkg::Lock::Timeout=300', 'install', '-y', '--no-install-recommends', 'docker-compose']);
+  const install = () => apt(['-o', 'DPkg::Lock::Timeout=300', 'install', '-y', '--no-install-recommends', pkg]);
 
   let result = install();
   if (!result.ok && /unable to locate package|no installation candidate|404\s+not found|failed to fetch/i.test(result.output)) {
     const update = apt(['-o', 'DPkg::Lock::Timeout=300', 'update']);
     if (!update.ok) {
-      fail(EXIT_NO_TOOL, `no compose tool found, and \`apt-get update\` failed, so Debian's docker-compose cannot be installed:\n${lastLines(update.output)}`);
+      fail(EXIT_NO_TOOL, `no ${missing} found, and \`apt-get update\` failed, so Debian's ${pkg} cannot be installed:\n${lastLines(update.output)}`);
     }
     result = install();
   }
   if (!result.ok) {
-    fail(EXIT_NO_TOOL, `no compose tool found, and \`apt-get install docker-compose\` failed:\n${lastLines(result.output)}`);
+    fail(EXIT_NO_TOOL, `no ${missing} found, and \`apt-get install ${pkg}\` failed:\n${lastLines(result.output)}`);
   }
 };
 
@@ -106,7 +112,7 @@ let installedMs;
 let tool = findCompose();
 if (tool === undefined) {
   const installStarted = process.hrtime.bigint();
-  installDebianCompose();
+  installDebianPackage('docker-compose', '`docker compose` or `docker-compose`');
   installedMs = Number((process.hrtime.bigint() - installStarted) / 1_000_000n);
   tool = findCompose();
   if (tool === undefined) {
@@ -135,6 +141,41 @@ const warnings = [...new Set(`${quiet.stderr}\n${listed.stderr}`.split('\n').map
   .filter((line) => line !== '')
   .join('\n');
 
+// The HAProxy configurations the compose file mounts, relative to its folder.
+const haproxyConfigs = () => {
+  const text = readFileSync(COMPOSE_FILE, 'utf8');
+  const mounts = text.matchAll(/(\.{1,2}\/[^\s:'"]+):(\/usr\/local\/etc\/haproxy\/haproxy\.cfg)\b/g);
+  return [...new Set([...mounts].map((match) => resolve(dirname(COMPOSE_FILE), match[1])))];
+};
+
+const findHaproxy = () => {
+  const probe = run('haproxy', ['-v']);
+  return probe.ok ? /version\s+(\S+)/i.exec(probe.stdout)?.[1] ?? 'unknown' : undefined;
+};
+
+// Names that resolve only inside the stack's network are expected to fail here.
+const UNRESOLVED_SERVER = /could not resolve address .*disabling server/i;
+
+const checkHaproxy = (file) => {
+  let version = findHaproxy();
+  if (version === undefined) {
+    installDebianPackage('haproxy', '`haproxy` (to check the load balancer\'s configuration)');
+    version = findHaproxy();
+    if (version === undefined) fail(EXIT_NO_TOOL, 'Debian\'s haproxy package installed, but `haproxy -v` still does not run');
+  }
+  const shown = relative(dirname(COMPOSE_FILE), file);
+  const checked = run('haproxy', ['-c', '-f', file]);
+  if (!checked.ok) {
+    fail(EXIT_INVALID, `${shown}: HAProxy ${version} refuses the configuration (exit ${checked.status}):\n${checked.error ?? checked.output}`);
+  }
+  const warnings = checked.output.split('\n').filter((line) => /\[WARNING\]/.test(line));
+  const unexpected = warnings.filter((line) => !UNRESOLVED_SERVER.test(line));
+  if (unexpected.length > 0) fail(EXIT_INVALID, `${shown}: HAProxy ${version} warns:\n${unexpected.join('\n')}`);
+  return { file: shown, version, warnings: warnings.join('\n') };
+};
+
+const loadBalancers = haproxyConfigs().map(checkHaproxy);
+
 if (process.argv.includes('--json')) {
   const resolved = compose('config');
   if (!resolved.ok) {
@@ -147,13 +188,15 @@ if (process.argv.includes('--json')) {
     services,
     warnings,
     config: resolved.stdout,
+    loadBalancers,
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);
 } else {
   if (warnings !== '') process.stderr.write(`${warnings}\n`);
   const elapsed = Number((process.hrtime.bigint() - started) / 1_000_000n);
   const install = installedMs === undefined ? '' : `, installed Debian's docker-compose in ${(installedMs / 1000).toFixed(1)}s`;
+  const balancers = loadBalancers.map((lb) => `; ${lb.file} valid (HAProxy ${lb.version})`).join('');
   process.stdout.write(
-    `compose: ${shownFile} is valid (${tool.name} ${tool.version}; ${services.length} services: ${services.join(', ')}; ${(elapsed / 1000).toFixed(1)}s${install})\n`,
+    `compose: ${shownFile} is valid (${tool.name} ${tool.version}; ${services.length} services: ${services.join(', ')}${balancers}; ${(elapsed / 1000).toFixed(1)}s${install})\n`,
   );
 }

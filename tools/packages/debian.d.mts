@@ -1,0 +1,1 @@
+export function ensureDebianPackages(commands: readonly string[], options?: { log?: (line: string) => void }): string[];
