@@ -22,7 +22,7 @@ const RESULTS_FILE = new URL('../results/http.json', import.meta.url);
 const SERVER = new URL('./server.ts', import.meta.url);
 const LOAD = new URL('./load.ts', import.meta.url);
 /** The code under test: everything a request goes through. */
-const MEASURED_SOURCES = ['app', 'domain', 'gateways', 'projections'];
+const MEASURED_SOURCES = ['app', 'application', 'http', 'domain', 'gateways', 'projections'];
 
 export async function run(): Promise<void> {
   const { startedAt, machine, code } = await beginRun(MEASURED_SOURCES);

@@ -125,14 +125,14 @@ async function quiet(server: Child<ServerTasks>): Promise<number> {
   }
 }
 
-/** The `chorus_projection_lag_ms` gauges (the server's Prometheus metrics) of the projections of plays. */
+/** The `chorus_projection_lag_seconds` gauges (the server's Prometheus metrics) of the projections of plays, in ms. */
 async function projectionLag(url: string): Promise<Record<string, number>> {
   const ofPlays = new Set(allProjections.filter((p) => p.handles.includes('TrackPlayed')).map((p) => p.name));
   const text = await (await fetch(`${url}/metrics`)).text();
   const lag: Record<string, number> = {};
-  for (const match of text.matchAll(/^chorus_projection_lag_ms\{([^}]*)\} (\S+)$/gm)) {
+  for (const match of text.matchAll(/^chorus_projection_lag_seconds\{([^}]*)\} (\S+)$/gm)) {
     const name = /projection="([^"]+)"/.exec(match[1]!)?.[1];
-    if (name && ofPlays.has(name) && /status="active"/.test(match[1]!)) lag[name] = Number(match[2]);
+    if (name && ofPlays.has(name) && /status="active"/.test(match[1]!)) lag[name] = Number(match[2]) * 1000;
   }
   return lag;
 }

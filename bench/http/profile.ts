@@ -58,7 +58,7 @@ function shortUrl(url: string): string {
   return path.startsWith(ROOT) ? path.slice(ROOT.length) : path;
 }
 
-/** (idle), (garbage collector), node internals, a package, or our folder (gateways/http, projections/sql). */
+/** (idle), (garbage collector), node internals, a package, or our folder (http, projections/sql). */
 function areaOf(functionName: string, url: string): string {
   if (!url) return functionName.startsWith('(') ? functionName : `native: ${functionName}`;
   if (url.startsWith('node:')) return 'node (built-in modules)';

@@ -2,12 +2,12 @@
  * What the load is made of: users with dev tokens, a playlist, the demo catalog's tracks, search
  * terms, and per-connection request lists for autocannon. Set up through the API itself.
  */
-import { demoCatalog } from '../../app/catalog/demo.js';
+import { demoCatalog } from '../../application/catalog/demo.js';
 import { sleep } from '../lib/timing.js';
 import type { ScenarioName } from './config.js';
 import type { LoadRequest } from './protocol.js';
 
-/** Real words of the demo catalog (app/catalog/demo.ts), and a few typos that only trigrams find. */
+/** Real words of the demo catalog (application/catalog/demo.ts), and a few typos that only trigrams find. */
 export const SEARCH_TERMS = [
   'polyphonics', 'the polyphonics', 'harmony street', 'canon in the rain', 'neon', 'rain', 'velvet', 'midnight tides',
   'paper moon', 'summer', 'electric foxes', 'gravity', 'heartbeat', 'jazz', 'wildflower', 'quiet',

@@ -18,7 +18,7 @@ import { buildReport, formatReport } from './report.js';
 import { catchUp, latency, preload } from './scenarios.js';
 
 /** The code under test: the relay, its CLI entry, and the store and SQL client it reads through. */
-const MEASURED_SOURCES = ['gateways/kafka', 'app/relay.ts', 'app/cli/relay.ts', 'gateways/event-store', 'gateways/sql'];
+const MEASURED_SOURCES = ['gateways/kafka', 'app/relay.ts', 'cli/relay.ts', 'gateways/event-store', 'gateways/sql'];
 const KAFKA_VERSION = '4.4.0';
 
 export async function run(): Promise<void> {

@@ -20,7 +20,7 @@ import { buildReport, formatReport } from './report.js';
 
 const WORKER = new URL('./worker.ts', import.meta.url);
 /** The code under test: the projections, the store they read, the clients they write with. */
-const MEASURED_SOURCES = ['projections', 'gateways/event-store', 'gateways/sql', 'gateways/redis'];
+const MEASURED_SOURCES = ['projections', 'gateways/event-store', 'gateways/sql', 'gateways/cache'];
 
 export async function run(): Promise<void> {
   const { startedAt, machine, code } = await beginRun(MEASURED_SOURCES);

@@ -7,7 +7,7 @@
  */
 import { pino } from 'pino';
 import { PostgresEventStore } from '../../gateways/event-store/postgres/store.js';
-import { RedisCache } from '../../gateways/redis/redis.js';
+import { RedisCache } from '../../gateways/cache/redis.js';
 import { createPgClient } from '../../gateways/sql/pg.js';
 import type { SqlClient } from '../../gateways/sql/port.js';
 import { allProjections } from '../../projections/index.js';

@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { PostgresEventStore } from '../../gateways/event-store/postgres/store.js';
-import type { Cache } from '../../gateways/redis/port.js';
+import type { Cache } from '../../gateways/cache/port.js';
 import type { SqlClient, SqlExecutor } from '../../gateways/sql/port.js';
 import type { CacheProjection, Projection, SqlProjection } from '../../projections/projection.js';
 

@@ -24,7 +24,7 @@ export type Report = ReturnType<typeof buildReport>;
 export function buildReport(config: Config, machine: MachineInfo, code: CodeVersion, figures: Figures, startedAt: Date) {
   const { load, reads, rebuild, lag } = figures;
   const targets = [
-    target('rebuild of all projections, events/s', rebuild.eventsPerSecond, '>=', 20_000),
+    target('rebuild of all projections, events/s', rebuild.eventsPerSecond, '>=', 40_000),
     target(`append-to-visible p99 ms at ${formatRate(config.lagRate)} events/s`, lag.late > 0 ? Number.POSITIVE_INFINITY : lag.all.p99, '<', 50),
   ];
   return {

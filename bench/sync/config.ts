@@ -18,6 +18,8 @@ export interface Config {
   idleConnections: number;
   /** Playlists of the cross-node run, clients alternating between the two nodes (BENCH_SYNC_CROSS_PLAYLISTS). */
   crossPlaylists: number;
+  /** Also run the editing runs against an embedded node, PGlite and no Redis, as npm start (BENCH_SYNC_EMBEDDED, default 1). */
+  embedded: boolean;
   /** Entries of the playlist that is loaded from the store (BENCH_SYNC_ENTRIES). */
   entries: number;
   /** Entries per edit when that playlist is filled (BENCH_SYNC_FILL_BATCH). */
@@ -37,6 +39,7 @@ export function readConfig(): Config {
     lightPlaylists: Math.min(playlists, Math.round(envNumberOrZero('BENCH_SYNC_LIGHT_PLAYLISTS', Math.ceil(playlists / 4)))),
     idleConnections: Math.round(envNumber('BENCH_SYNC_IDLE_CONNECTIONS', 5_000)),
     crossPlaylists: Math.min(playlists, Math.round(envNumber('BENCH_SYNC_CROSS_PLAYLISTS', playlists))),
+    embedded: process.env.BENCH_SYNC_EMBEDDED !== '0',
     entries: Math.round(envNumber('BENCH_SYNC_ENTRIES', 10_000)),
     fillBatch: Math.round(envNumber('BENCH_SYNC_FILL_BATCH', 10)),
     loadReps: Math.round(envNumber('BENCH_SYNC_LOAD_REPS', 7)),

@@ -20,14 +20,14 @@ import { beginRun } from '../lib/run-context.js';
 import { readConfig, type Config } from './config.js';
 import type { ChorusTasks, LoadTasks, StockTasks } from './protocol.js';
 import { buildReport, formatReport } from './report.js';
-import { editing, idleMemory, largeOnStock, largePlaylist, type Context, type Server } from './scenarios.js';
+import { editing, idleMemory, largeOnStock, largePlaylist, type Context, type EditingResult, type Server } from './scenarios.js';
 import { prepareFixture } from './setup.js';
 
 const NODE = new URL('./chorus-node.ts', import.meta.url);
 const STOCK = new URL('./stock-server.ts', import.meta.url);
 const LOAD = new URL('./load.ts', import.meta.url);
 /** The code under test: the sync server and what an edit goes through to be stored and relayed. */
-const MEASURED_SOURCES = ['sync-server', 'app', 'domain/playlist', 'gateways/event-store', 'gateways/redis', 'gateways/sql', 'projections'];
+const MEASURED_SOURCES = ['sync-server', 'app', 'application', 'domain/playlist', 'gateways/event-store', 'gateways/cache', 'gateways/sql', 'projections'];
 
 export async function run(): Promise<void> {
   const { startedAt, machine, code } = await beginRun(MEASURED_SOURCES);
@@ -66,15 +66,18 @@ export async function run(): Promise<void> {
         name,
         pid,
         url,
+        stop: () => child.call('stop', {}),
         syncUrl: `${url.replace(/^http/, 'ws')}/v1/sync/playlists`,
         memory: () => child.call('memory', {}),
         syncState: () => child.call('syncState', {}),
         takeLoadTimes: () => child.call('takeLoadTimes', {}),
+        takeStoreLags: () => child.call('takeStoreLags', {}),
+        takeVisibleLags: () => child.call('takeVisibleLags', {}),
         profile: async () => {
           await child.call('startProfile', {});
           return (file: string) => child.call('stopProfile', { file });
         },
-      } satisfies Server & { url: string; takeLoadTimes(): Promise<number[]> };
+      } satisfies Server & { url: string; takeLoadTimes(): Promise<number[]>; stop(): Promise<void> };
     };
     const ours = await startNode('chorus');
     const stockChild = await spawn<StockTasks>(STOCK, 'stock');
@@ -110,6 +113,8 @@ export async function run(): Promise<void> {
       ours: await editing(ctx, 'ours', config.playlists, [ours], () => ours),
       stock: await editing(ctx, 'stock', config.playlists, [stock], () => stock),
     };
+    // Embedded, as a new user starts it (npm start: PGlite, in-process cache, no Redis), on a data folder of its own.
+    const embedded = config.embedded ? await embeddedRuns(ctx, startNode, logDir, light !== undefined) : undefined;
     // The second node unloads idle documents quickly, for the cold loads of the large playlist.
     const second = await startNode('chorus-2', { CHORUS_SYNC_IDLE_UNLOAD_MS: '200' });
     ctx.serverPids['chorus-2'] = second.pid;
@@ -122,7 +127,7 @@ export async function run(): Promise<void> {
     const large = await largePlaylist(ctx, ours, second);
     const onStock = await largeOnStock(ctx, stock);
 
-    const report = buildReport(config, openFiles, machine, code, { idle, latency, light, crossNode, crossLight, large, largeOnStock: onStock }, startedAt);
+    const report = buildReport(config, openFiles, machine, code, { idle, latency, light, embedded, crossNode, crossLight, large, largeOnStock: onStock }, startedAt);
     console.log(formatReport(report));
     await writeResults('sync', report);
   } finally {
@@ -137,6 +142,28 @@ export async function run(): Promise<void> {
 
 type ServerStop = { stop: { args: Record<string, never>; result: void } };
 
+type StartNode = (name: string, extra?: Record<string, string>) => Promise<Server & { url: string; stop(): Promise<void> }>;
+
+/** The editing runs against an embedded node (PGlite in its own data folder, no Redis), with a fixture made through its own API. */
+async function embeddedRuns(ctx: Context, startNode: StartNode, logDir: string, withLight: boolean): Promise<{ full: EditingResult; light?: EditingResult }> {
+  const { config } = ctx;
+  const dataDir = await mkdtemp(join(tmpdir(), 'chorus-bench-embedded-'));
+  const node = await startNode('chorus-embedded', { DATABASE_URL: '', REDIS_URL: '', CHORUS_DATA_DIR: dataDir });
+  ctx.serverPids['chorus-embedded'] = node.pid;
+  try {
+    log(`embedded: creating ${config.playlists} playlists with ${config.clients} members each`);
+    const fixture = await prepareFixture(node.url, config.playlists, config.clients);
+    const light = withLight ? await editing(ctx, 'embedded, light', config.lightPlaylists, [node], () => node, fixture) : undefined;
+    const full = await editing(ctx, 'embedded', config.playlists, [node], () => node, fixture);
+    return { full, ...(light ? { light } : {}) };
+  } finally {
+    delete ctx.serverPids['chorus-embedded'];
+    await node.stop();
+    await rm(dataDir, { recursive: true, force: true });
+    void logDir;
+  }
+}
+
 /** The environment of `npm start` for every Chorus node: real Postgres and Redis, no write limit, room for every connection. */
 function serverEnv(config: Config, databaseUrl: string, redisPrefix: string, secret: string): Record<string, string> {
   return {
@@ -147,6 +174,9 @@ function serverEnv(config: Config, databaseUrl: string, redisPrefix: string, sec
     CHORUS_REDIS_KEY_PREFIX: redisPrefix,
     CHORUS_DEMO_CATALOG: '0',
     CHORUS_RATE_LIMIT_WRITES: String(1_000_000_000),
+    CHORUS_SYNC_EDITS_PER_SECOND: String(1_000_000_000),
+    CHORUS_SYNC_EDIT_BURST: String(1_000_000_000),
+    CHORUS_SYNC_MAX_CONNECTIONS_PER_USER: String(1_000_000_000),
     CHORUS_DEV_TOKEN_SECRET: secret,
     CHORUS_SYNC_MAX_CONNECTIONS: String(Math.max(20_000, 2 * (config.idleConnections + config.playlists * config.clients))),
     CHORUS_SYNC_MAX_DOCUMENTS: String(Math.max(10_000, 2 * config.playlists + 10)),

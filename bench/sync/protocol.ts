@@ -28,6 +28,10 @@ export type ChorusTasks = ServerProbe & {
   stopProfile: { args: { file: string }; result: void };
   /** Durations (ms) of the sync server's document loads from the store (Room#load) since the last call. */
   takeLoadTimes: { args: Record<string, never>; result: number[] };
+  /** From applied to stored (ms), for every edit stored since the last call (Room#stored, timed in the node). */
+  takeStoreLags: { args: Record<string, never>; result: number[] };
+  /** From applied to visible in the playlist-items read model (ms; Infinity: not within 10 s), for every edit stored and waited for since the last call. */
+  takeVisibleLags: { args: Record<string, never>; result: number[] };
   /** The sync server's gauges and counters so far (its /metrics). */
   syncState: { args: Record<string, never>; result: SyncState };
 };
@@ -40,6 +44,9 @@ export interface SyncState {
   stores: number;
   storeSeconds: number;
   editsStored: number;
+  /** Updates of other nodes read back from the store, and those of them that brought something the document lacked (gaps the Redis fan-out left). */
+  storeReadBacks: number;
+  storeFills: number;
 }
 
 export type StockTasks = ServerProbe & {

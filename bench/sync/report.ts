@@ -13,6 +13,8 @@ export interface Figures {
   latency: { ours: EditingResult; stock: EditingResult };
   /** The same at a quarter of the playlists (below saturation), for context. */
   light: { ours: EditingResult; stock: EditingResult } | undefined;
+  /** Embedded Chorus (PGlite, no Redis, as npm start): the full load and the light one. */
+  embedded: { full: EditingResult; light?: EditingResult } | undefined;
   crossNode: EditingResult;
   /** The same at the light run's playlists, for context. */
   crossLight: EditingResult | undefined;
@@ -23,7 +25,7 @@ export interface Figures {
 export interface SyncTarget {
   target: string;
   actual: number;
-  comparison: '<=' | '<';
+  comparison: '<=' | '<' | '>=';
   required: number;
   unit: string;
   met: boolean;
@@ -47,8 +49,8 @@ export interface Report {
 
 const MiB = 2 ** 20;
 
-function check(target: string, actual: number, comparison: '<=' | '<', required: number, unit: string): SyncTarget {
-  const met = comparison === '<=' ? actual <= required : actual < required;
+function check(target: string, actual: number, comparison: '<=' | '<' | '>=', required: number, unit: string): SyncTarget {
+  const met = comparison === '<=' ? actual <= required : comparison === '<' ? actual < required : actual >= required;
   return { target, actual, comparison, required, unit, met };
 }
 
@@ -62,9 +64,31 @@ export function buildReport(config: Config, openFilesLimit: number | undefined, 
     rssPerConnection: idle.ours.perConnection.rss / idle.stock.perConnection.rss,
     heapPerConnection: idle.ours.perConnection.heapUsed / idle.stock.perConnection.heapUsed,
   };
-  const load = `${config.playlists} playlists x ${config.clients} clients, ${config.editRate} edits/s each`;
+  const load = (playlists: number) => `${playlists} playlists x ${config.clients} clients x ${config.editRate} edits/s`;
+  const { light, embedded } = figures;
+  // The 50-playlist targets are on the light runs (a quarter of the playlists); without them, on the full ones.
+  const at50 = light ?? latency;
+  const embedded50 = embedded?.light ?? embedded?.full;
+  const delivered = (r: EditingResult) => r.latencies.delivered / r.latencies.expected;
+  const perEdit = (r: EditingResult, groups: string[]) => (groups.reduce((sum, g) => sum + (r.cores[g] ?? 0), 0) / (r.run.edits / r.run.seconds)) * 1_000;
+  const cross = figures.crossLight ?? crossNode;
   const targets = [
-    check(`edit-to-other-clients p99, ours (every edit stored) vs stock, ${load}`, ours.p99, '<=', stock.p99, 'ms'),
+    check(`edit-to-other-clients p99, Postgres, ours / stock, ${load(at50.ours.playlists)}`, at50.ours.latencies.all.p99 / at50.stock.latencies.all.p99, '<=', 2, 'x'),
+    ...(embedded50
+      ? [check(`edit-to-other-clients p99, embedded (PGlite), ours / stock, ${load(embedded50.playlists)}`, embedded50.latencies.all.p99 / at50.stock.latencies.all.p99, '<=', 2, 'x')]
+      : []),
+    check(`delivered, Postgres, ${load(at50.ours.playlists)}`, delivered(at50.ours) * 100, '>=', 100, '%'),
+    ...(embedded50 ? [check(`delivered, embedded, ${load(embedded50.playlists)}`, delivered(embedded50) * 100, '>=', 100, '%')] : []),
+    check(`applied-to-stored p99, Postgres, ${load(at50.ours.playlists)}`, at50.ours.storeLag?.p99 ?? Number.NaN, '<=', 250, 'ms'),
+    ...(embedded50 ? [check(`applied-to-stored p99, embedded, ${load(embedded50.playlists)}`, embedded50.storeLag?.p99 ?? Number.NaN, '<=', 250, 'ms')] : []),
+    check(`edit-to-other-clients p99, Postgres, ours / stock, ${load(config.playlists)}`, ours.p99 / stock.p99, '<=', 1.5, 'x'),
+    check(
+      `server CPU per edit (Chorus + its Postgres backends + Redis) / stock's, ${load(at50.ours.playlists)}`,
+      perEdit(at50.ours, ['chorus', 'pg backends', 'redis']) / perEdit(at50.stock, ['stock']),
+      '<=',
+      3,
+      'x',
+    ),
     check(
       `memory per idle connection at ${formatRate(config.idleConnections)}, ours / stock (the larger of the RSS and JS-heap ratios)`,
       Math.max(ratios.rssPerConnection, ratios.heapPerConnection),
@@ -72,7 +96,7 @@ export function buildReport(config: Config, openFilesLimit: number | undefined, 
       1.5,
       'x',
     ),
-    check(`cross-node p99 (two Chorus nodes, ${config.crossPlaylists} playlists x ${config.clients} clients)`, crossNode.latencies.crossNode.p99, '<', 50, 'ms'),
+    check(`cross-node p99 (two Chorus nodes, ${load(cross.playlists)})`, cross.latencies.crossNode.p99, '<', 50, 'ms'),
     check(`${formatRate(config.entries)}-entry playlist loaded from the store by the sync server (Room#load, p50 of ${config.loadReps})`, large.summary.serverLoadP50, '<', 200, 'ms'),
     check(`${formatRate(config.entries)}-entry playlist from the store, fresh client connect to synced (p50 of ${config.loadReps})`, large.summary.coldSyncedP50, '<', 200, 'ms'),
   ];
@@ -85,7 +109,7 @@ export function buildReport(config: Config, openFilesLimit: number | undefined, 
     machine,
     code,
     servers: {
-      ours: 'Chorus (loadConfig + startChorus, as npm start) on PostgreSQL (events, read models) and Redis (cache, fan-out), LOG_LEVEL=warn; every edit is stored as PlaylistEdited before it is relayed',
+      ours: 'Chorus (loadConfig + startChorus, as npm start) on PostgreSQL (events, read models) and Redis (cache, fan-out), LOG_LEVEL=warn; every edit relayed at once and stored as PlaylistEdited right behind (group commit across playlists); embedded: the same on PGlite with the in-process cache, as npm start with no configuration',
       stock: 'y-websocket 1.5.4 bin/server.js (bin/utils.js setupWSConnection), documents in memory only, no auth',
     },
     results: figures,
@@ -105,13 +129,23 @@ function limits(config: Config, machine: MachineInfo, f: Figures): string[] {
       .join(', ');
   const store = f.latency.ours.stores?.[0];
   out.push(
-    `Latency, ours: an edit is applied, stored (one PlaylistEdited append per batch of a room, group commit in the event store), and only then relayed. ` +
+    `Latency, ours: an edit is applied and relayed at once (to the clients on the node, and on Redis to other nodes), then stored right behind: ` +
+      `the node's store queue takes the edits of every playlist into one appendMany (one transaction), one at a time. ` +
       (store ? `Stores during the run: ${formatRate(store.count)}, mean ${store.meanMs.toFixed(1)} ms each, ${store.editsPerStore.toFixed(2)} edits per store. ` : '') +
       `Meanwhile a one-row INSERT on the same database committed in p50 ${formatMs(f.latency.ours.pgCommit.p50)} / p99 ${formatMs(f.latency.ours.pgCommit.p99)} ms ` +
       `(during the stock run, with Chorus idle: ${formatMs(f.latency.stock.pgCommit.p50)} / ${formatMs(f.latency.stock.pgCommit.p99)} ms). ` +
       `The stock server relays as soon as it has applied the update, and stores nothing. ` +
       `Cores busy during the run: ours [${cores(f.latency.ours)}]; stock [${cores(f.latency.stock)}], of ${machine.cpuCount}.`,
   );
+  if (f.embedded) {
+    const e = f.embedded.light ?? f.embedded.full;
+    out.push(
+      `Embedded (PGlite in the Chorus process, in-process cache, no Redis), ${e.playlists} playlists: p50 ${formatMs(e.latencies.all.p50)} / p99 ${formatMs(e.latencies.all.p99)} ms, ` +
+        `delivered ${e.latencies.delivered}/${e.latencies.expected}, applied-to-stored p99 ${formatMs(e.storeLag?.p99 ?? Number.NaN)} ms; ` +
+        `${f.embedded.full.playlists} playlists: p99 ${formatMs(f.embedded.full.latencies.all.p99)} ms, stored p99 ${formatMs(f.embedded.full.storeLag?.p99 ?? Number.NaN)} ms. ` +
+        `Cores: [${cores(e)}].`,
+    );
+  }
   // CPU time per edit of the server side: the server process and (ours) its database's backends.
   const perEdit = (r: EditingResult, groups: string[]) => (groups.reduce((sum, g) => sum + (r.cores[g] ?? 0), 0) / (r.run.edits / r.run.seconds)) * 1_000;
   const basis = f.light ?? f.latency;
@@ -119,7 +153,7 @@ function limits(config: Config, machine: MachineInfo, f: Figures): string[] {
   const stockPerEdit = perEdit(basis.stock, ['stock']);
   const intended = config.playlists * config.clients * config.editRate;
   out.push(
-    `CPU per edit on the server side (${basis.ours.playlists}-playlist runs): ours ${oursPerEdit.toFixed(2)} ms (Chorus: apply, store, relay, Redis publish, ` +
+    `CPU per edit on the server side (${basis.ours.playlists}-playlist runs): ours ${oursPerEdit.toFixed(2)} ms (Chorus: apply, relay, Redis publish, store, ` +
       `and the projections of the stored edit in the same process; its Postgres backends; Redis), stock ${stockPerEdit.toFixed(2)} ms. ` +
       `At ${formatRate(intended)} edits/s ours would need about ${((oursPerEdit * intended) / 1_000).toFixed(1)} cores, the stock server ${((stockPerEdit * intended) / 1_000).toFixed(1)}, ` +
       `beside the load process; this machine has ${machine.cpuCount}, shared with other work: at the full load ours queues (store batches grow, latency grows for the whole run).`,
@@ -159,13 +193,25 @@ function limits(config: Config, machine: MachineInfo, f: Figures): string[] {
       `RSS depends on how much free heap each process had committed before (Chorus starts with a larger heap, so new objects may fit in pages it already holds), ` +
       `hence the target takes the larger of the RSS and JS-heap ratios; the kernel's socket buffers are in neither.`,
   );
-  const cross = f.crossNode;
+  const visibleRuns = [f.latency.ours, ...(f.light ? [f.light.ours] : []), ...(f.embedded ? [f.embedded.full, ...(f.embedded.light ? [f.embedded.light] : [])] : [])];
   out.push(
-    `Cross-node: the writer's node stores the edit, relays it to its own clients and publishes it on Redis; the other node applies it and relays it ` +
-      `(it also arrives from the store subscription, as a fallback). Same-node arrivals in that run: p99 ${formatMs(cross.latencies.sameNode.p99)} ms; ` +
-      `cross-node p99 ${formatMs(cross.latencies.crossNode.p99)} ms. Cores: [${cores(cross)}].` +
+    `Projections in the same process as the sync server and the HTTP API (as npm start runs them): from an edit applied (and relayed) until the playlist-items read model shows it ` +
+      `(Projections#waitFor on its stored position): ` +
+      visibleRuns
+        .filter((r) => r.visibleLag)
+        .map((r) => `${r.label} p50 ${formatMs(r.visibleLag!.p50)} / p99 ${formatMs(r.visibleLag!.p99)} ms (stored p99 ${formatMs(r.storeLag?.p99 ?? Number.NaN)} ms${r.visibleLag!.notVisible > 0 ? `, ${r.visibleLag!.notVisible} not within 10 s` : ''})`)
+        .join('; ') +
+      '.',
+  );
+  const cross = f.crossNode;
+  const backstop = (r: EditingResult) =>
+    r.storeBackstop ? ` The store subscription read back ${formatRate(r.storeBackstop.readBacks)} updates of the other node; ${formatRate(r.storeBackstop.fills)} of them brought something Redis had not (chorus_sync_store_fills_total).` : '';
+  out.push(
+    `Cross-node: the writer's node relays the edit to its own clients and publishes it on Redis at once (then stores it); the other node applies it and relays it ` +
+      `(it also arrives from the store subscription, which fills what Redis dropped). Same-node arrivals in that run: p99 ${formatMs(cross.latencies.sameNode.p99)} ms; ` +
+      `cross-node p99 ${formatMs(cross.latencies.crossNode.p99)} ms. Cores: [${cores(cross)}].${backstop(cross)}` +
       (f.crossLight
-        ? ` At ${f.crossLight.playlists} playlists: same-node p99 ${formatMs(f.crossLight.latencies.sameNode.p99)} ms, cross-node p50 ${formatMs(f.crossLight.latencies.crossNode.p50)} / p99 ${formatMs(f.crossLight.latencies.crossNode.p99)} ms; cores [${cores(f.crossLight)}].`
+        ? ` At ${f.crossLight.playlists} playlists: same-node p99 ${formatMs(f.crossLight.latencies.sameNode.p99)} ms, cross-node p50 ${formatMs(f.crossLight.latencies.crossNode.p50)} / p99 ${formatMs(f.crossLight.latencies.crossNode.p99)} ms; cores [${cores(f.crossLight)}].${backstop(f.crossLight)}`
         : ''),
   );
   const l = f.large;
@@ -194,6 +240,8 @@ export function formatReport(report: Report): string {
     `${Math.round(r.run.loadEventLoop * 100)}%`,
     formatMs(r.pgCommit.p50),
     formatMs(r.pgCommit.p99),
+    r.storeLag ? `${formatMs(r.storeLag.p50)} / ${formatMs(r.storeLag.p99)}` : '-',
+    r.visibleLag ? `${formatMs(r.visibleLag.p50)} / ${formatMs(r.visibleLag.p99)}${r.visibleLag.notVisible > 0 ? ` (${r.visibleLag.notVisible} late)` : ''}` : '-',
   ];
   const idleRow = (r: IdleResult) => [
     r.server,
@@ -235,7 +283,7 @@ export function formatReport(report: Report): string {
     `Edit-to-other-clients latency (ms), ${settings.playlists} playlists x ${settings.clients} clients x ${settings.editRate} edits/s ` +
       `(${formatRate(settings.playlists * settings.clients * settings.editRate)} edits/s intended), ${settings.seconds} s after ${settings.warmupSeconds} s warm-up`,
     formatTable(
-      ['server', 'edits/s', 'p50', 'p95', 'p99', 'max', 'delivered', 'update B', 'pacer lag', 'load loop', 'pg commit p50', 'p99'],
+      ['server', 'edits/s', 'p50', 'p95', 'p99', 'max', 'delivered', 'update B', 'pacer lag', 'load loop', 'pg commit p50', 'p99', 'stored p50 / p99', 'read model p50 / p99'],
       [
         editRow('ours (Chorus, stored)', f.latency.ours, f.latency.ours.latencies.all),
         editRow('stock y-websocket', f.latency.stock, f.latency.stock.latencies.all),
@@ -243,6 +291,12 @@ export function formatReport(report: Report): string {
           ? [
               editRow(`ours, ${f.light.ours.playlists} playlists (light)`, f.light.ours, f.light.ours.latencies.all),
               editRow(`stock, ${f.light.stock.playlists} playlists (light)`, f.light.stock, f.light.stock.latencies.all),
+            ]
+          : []),
+        ...(f.embedded
+          ? [
+              editRow(`ours embedded (PGlite), ${f.embedded.full.playlists} playlists`, f.embedded.full, f.embedded.full.latencies.all),
+              ...(f.embedded.light ? [editRow(`ours embedded, ${f.embedded.light.playlists} playlists (light)`, f.embedded.light, f.embedded.light.latencies.all)] : []),
             ]
           : []),
         editRow(`two Chorus nodes, same node (${f.crossNode.playlists} playlists)`, f.crossNode, f.crossNode.latencies.sameNode),
@@ -261,6 +315,7 @@ export function formatReport(report: Report): string {
       ['ours', f.latency.ours],
       ['stock', f.latency.stock],
       ...(f.light ? ([['ours, light', f.light.ours], ['stock, light', f.light.stock]] as Array<[string, EditingResult]>) : []),
+      ...(f.embedded ? ([['embedded', f.embedded.full], ...(f.embedded.light ? [['embedded, light', f.embedded.light]] : [])] as Array<[string, EditingResult]>) : []),
       ['two nodes', f.crossNode],
       ...(f.crossLight ? ([['two nodes, light', f.crossLight]] as Array<[string, EditingResult]>) : []),
     ]),

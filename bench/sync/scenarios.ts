@@ -28,6 +28,10 @@ export interface Server {
   syncState?: () => Promise<SyncState>;
   /** Chorus only: V8's CPU profiler (BENCH_SYNC_PROFILE_DIR); the returned function stops it and writes the profile. */
   profile?: () => Promise<(file: string) => Promise<void>>;
+  /** Chorus only: applied-to-stored times (ms) of the edits stored since the last call. */
+  takeStoreLags?: () => Promise<number[]>;
+  /** Chorus only: applied-to-visible times (ms) in the playlist-items read model of the edits stored since the last call. */
+  takeVisibleLags?: () => Promise<number[]>;
 }
 
 export interface Context {
@@ -96,14 +100,27 @@ export interface EditingResult {
   cores: Record<string, number>;
   /** Chorus only: stores of edit batches during the measured run: how many, mean ms, edits per store. */
   stores?: { count: number; meanMs: number; editsPerStore: number }[];
+  /** Chorus only: from applied (and relayed) to stored, ms, for the edits of the measured run (all nodes). */
+  storeLag?: LatencySummary;
+  /** Chorus only: from applied to visible in the playlist-items read model (projections in the same process), ms; `notVisible`: not within 10 s. */
+  visibleLag?: LatencySummary & { notVisible: number };
+  /** Chorus only, several nodes: updates of other nodes read back from the store during the run, and those that filled a gap (Redis had not brought them). */
+  storeBackstop?: { readBacks: number; fills: number };
 }
 
 /**
  * Every client of `playlists` playlists edits at `config.editRate`/s; `nodeOf(j)` picks the server
  * of client j of each playlist. Warm-up, then the measured run, then the stragglers (up to 5 s).
  */
-export async function editing(ctx: Context, label: string, playlists: number, servers: Server[], nodeOf: (client: number) => Server): Promise<EditingResult> {
-  const { config, fixture, load } = ctx;
+export async function editing(
+  ctx: Context,
+  label: string,
+  playlists: number,
+  servers: Server[],
+  nodeOf: (client: number) => Server,
+  fixture: Fixture = ctx.fixture,
+): Promise<EditingResult> {
+  const { config, load } = ctx;
   const specs: PlaylistSpec[] = fixture.playlists.slice(0, playlists).map((room, p) => ({
     room,
     clients: fixture.members(p).map((member, j) => ({ url: nodeOf(j).syncUrl, token: member.token, userId: member.userId, node: nodeOf(j).name })),
@@ -120,6 +137,8 @@ export async function editing(ctx: Context, label: string, playlists: number, se
     const profileDir = process.env.BENCH_SYNC_PROFILE_DIR;
     const profiles = profileDir ? await Promise.all(servers.map((s) => s.profile?.())) : [];
     const probe = commitProbe(ctx.database.client);
+    await Promise.all(servers.map((s) => s.takeStoreLags?.()));
+    await Promise.all(servers.map((s) => s.takeVisibleLags?.()));
     const run = await load.call('runEdits', { rate: config.editRate, seconds: config.seconds, measured: true });
     await Promise.all(profiles.map((stop, i) => stop?.(join(profileDir!, `${servers[i]!.name}-${label.replace(/\W+/g, '-')}.cpuprofile`))));
     const pgCommit = await probe.stop();
@@ -128,6 +147,11 @@ export async function editing(ctx: Context, label: string, playlists: number, se
     cores.rest = cores.machine! - Object.entries(cores).reduce((sum, [name, c]) => (name === 'machine' ? sum : sum + c), 0);
     const statesAfter = await Promise.all(servers.map((s) => s.syncState?.()));
     const latencies = await load.call('latencies', { timeoutMs: 5_000 });
+    // Every measured edit has reached the other clients (or the wait is over): wait as long again for the store.
+    await sleep(Math.min(5_000, 2 * latencies.all.max || 0));
+    const lags = (await Promise.all(servers.map((s) => s.takeStoreLags?.()))).filter((l) => l !== undefined);
+    const visibleLags = (await Promise.all(servers.map((s) => s.takeVisibleLags?.()))).filter((l) => l !== undefined).flat();
+    const statesEnd = await Promise.all(servers.map((s) => s.syncState?.()));
     log(`${label}: p50 ${latencies.all.p50.toFixed(1)} ms, p99 ${latencies.all.p99.toFixed(1)} ms, delivered ${latencies.delivered}/${latencies.expected}`);
     const stores = servers.flatMap((_, i) => {
       const [a, b] = [statesBefore[i], statesAfter[i]];
@@ -135,10 +159,43 @@ export async function editing(ctx: Context, label: string, playlists: number, se
       const count = b.stores - a.stores;
       return [{ count, meanMs: ((b.storeSeconds - a.storeSeconds) / count) * 1_000, editsPerStore: (b.editsStored - a.editsStored) / count }];
     });
-    return { label, playlists, clientsPerPlaylist: config.clients, connect, warmUp, run, latencies, pgCommit, cores, ...(stores.length > 0 ? { stores } : {}) };
+    const storeLag = lags.length > 0 ? summarize(lags.flat()) : undefined;
+    if (storeLag) log(`${label}: stored ${storeLag.count} edits, applied-to-stored p50 ${storeLag.p50.toFixed(1)} ms, p99 ${storeLag.p99.toFixed(1)} ms`);
+    const visible = visibleLags.filter((ms) => Number.isFinite(ms));
+    const visibleLag = visibleLags.length > 0 ? { ...summarize(visible), notVisible: visibleLags.length - visible.length } : undefined;
+    if (visibleLag) log(`${label}: applied-to-visible in playlist-items p50 ${visibleLag.p50.toFixed(1)} ms, p99 ${visibleLag.p99.toFixed(1)} ms, ${visibleLag.notVisible} not within 10 s`);
+    const backstop = servers.length > 1 ? backstopOf(statesBefore, statesEnd) : undefined;
+    return {
+      label,
+      playlists,
+      clientsPerPlaylist: config.clients,
+      connect,
+      warmUp,
+      run,
+      latencies,
+      pgCommit,
+      cores,
+      ...(stores.length > 0 ? { stores } : {}),
+      ...(storeLag ? { storeLag } : {}),
+      ...(visibleLag ? { visibleLag } : {}),
+      ...(backstop ? { storeBackstop: backstop } : {}),
+    };
   } finally {
     await load.call('closeEditors', {});
   }
+}
+
+/** What the nodes read back from the store between two samples of their states, and how much of it filled a gap. */
+function backstopOf(before: Array<SyncState | undefined>, after: Array<SyncState | undefined>): { readBacks: number; fills: number } | undefined {
+  let readBacks = 0;
+  let fills = 0;
+  for (const [i, a] of before.entries()) {
+    const b = after[i];
+    if (!a || !b) return undefined;
+    readBacks += b.storeReadBacks - a.storeReadBacks;
+    fills += b.storeFills - a.storeFills;
+  }
+  return { readBacks, fills };
 }
 
 export interface LargeLoad {
