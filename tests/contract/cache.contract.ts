@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Cache, CacheWriter } from '../../gateways/redis/port.js';
+import type { Cache, CacheWriter } from '../../gateways/cache/port.js';
 
 export interface CacheFixture {
   cache: Cache;
@@ -48,6 +48,56 @@ export function describeCacheContract(label: string, open: CacheFixtureFactory):
         expect(await cache.commit({ key: k('cp'), expected: '1:1', next: '2:1' }, (w) => w.incrBy(k('n'), 2))).toBe(true);
         expect(await cache.get(k('cp'))).toBe('2:1');
         expect(await cache.get(k('n'))).toBe('2');
+      });
+
+      it('applies multi-member writes as the single ones would, in order', async () => {
+        await cache.commit({ key: k('cp'), expected: null, next: '1:1' }, (w) => {
+          w.zIncrBy(k('zs'), 2, 'a');
+          w.zIncrByMany(k('zs'), [
+            { member: 'a', score: 3 },
+            { member: 'b', score: 1 },
+            { member: 'a', score: -1 },
+          ]);
+          w.zIncrByMany(k('zs1'), [{ member: 'only', score: 4 }]);
+          w.zIncrByMany(k('zs0'), []);
+          w.zAddMany(k('za'), [
+            { member: 'x', score: 5 },
+            { member: 'y', score: 7 },
+            { member: 'x', score: 6 },
+          ]);
+          w.incrBy(k('c1'), 10);
+          w.incrByMany([
+            { key: k('c1'), by: 5 },
+            { key: k('c2'), by: 2 },
+            { key: k('c1'), by: -3 },
+          ]);
+          w.incrByMany([{ key: k('c3'), by: 9 }]);
+          w.incrByMany([]);
+        });
+        expect(await cache.zRevRangeWithScores(k('zs'), 0, -1)).toEqual([
+          { member: 'a', score: 4 },
+          { member: 'b', score: 1 },
+        ]);
+        expect(await cache.zRevRangeWithScores(k('zs1'), 0, -1)).toEqual([{ member: 'only', score: 4 }]);
+        expect(await cache.zRevRangeWithScores(k('zs0'), 0, -1)).toEqual([]);
+        expect(await cache.zRevRangeWithScores(k('za'), 0, -1)).toEqual([
+          { member: 'y', score: 7 },
+          { member: 'x', score: 6 },
+        ]);
+        expect(await cache.mget([k('c1'), k('c2'), k('c3')])).toEqual(['12', '2', '9']);
+      });
+
+      it('writes nothing of multi-member writes when the guard refuses', async () => {
+        await cache.commit({ key: k('cp'), expected: null, next: '5:1' }, () => undefined);
+        const refused = await cache.commit({ key: k('cp'), expected: '4:1', next: '6:1' }, (w) => {
+          w.zIncrByMany(k('m1'), [{ member: 'a', score: 1 }, { member: 'b', score: 1 }]);
+          w.zAddMany(k('m2'), [{ member: 'a', score: 1 }]);
+          w.incrByMany([{ key: k('m3'), by: 1 }, { key: k('m4'), by: 1 }]);
+        });
+        expect(refused).toBe(false);
+        expect(await cache.mget([k('m3'), k('m4')])).toEqual([null, null]);
+        expect(await cache.zRevRangeWithScores(k('m1'), 0, -1)).toEqual([]);
+        expect(await cache.zRevRangeWithScores(k('m2'), 0, -1)).toEqual([]);
       });
 
       it('refuses, writing nothing, when the guard holds another value or null was expected of a present key', async () => {
@@ -358,6 +408,25 @@ export function describeCacheContract(label: string, open: CacheFixtureFactory):
           { member: 'a', score: 3 },
           { member: 'b', score: 1 },
         ]);
+      });
+    });
+
+    describe('window counts', () => {
+      it('hit counts within a window shared by every client, reads with 0, and tells when the window ends', async () => {
+        expect(await cache.hit(k('w'), 60)).toEqual({ count: 1, resetInSeconds: expect.any(Number) });
+        expect((await fixture.other.hit(k('w'), 60)).count).toBe(2);
+        const read = await cache.hit(k('w'), 60, 0);
+        expect(read.count).toBe(2);
+        expect(read.resetInSeconds).toBeGreaterThanOrEqual(1);
+        expect(read.resetInSeconds).toBeLessThanOrEqual(60);
+        expect((await cache.hit(k('other'), 60, 0)).count).toBe(0);
+      });
+
+      it('a window starts again once it has ended', async () => {
+        await cache.hit(k('short'), 1);
+        await cache.hit(k('short'), 1);
+        await new Promise((r) => setTimeout(r, 2_100));
+        expect((await cache.hit(k('short'), 1)).count).toBe(1);
       });
     });
 

@@ -1,4 +1,4 @@
-import { MemoryCache } from '../../gateways/redis/memory.js';
+import { MemoryCache } from '../../gateways/cache/memory.js';
 import { describeCacheContract } from './cache.contract.js';
 
 describeCacheContract('memory (in process, embedded mode)', async () => {

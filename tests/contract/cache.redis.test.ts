@@ -1,4 +1,4 @@
-import { RedisCache } from '../../gateways/redis/redis.js';
+import { RedisCache } from '../../gateways/cache/redis.js';
 import { createTestRedis, TEST_REDIS_URL } from '../support/redis.js';
 import { describeCacheContract } from './cache.contract.js';
 

@@ -245,6 +245,87 @@ export function describeEventStoreContract(adapter: string, createFixture: Fixtu
       });
     });
 
+    describe('appendMany: several appends in one call', () => {
+      it('stores every append and answers each as append would, in the order given', async () => {
+        const [a, b, c] = [freshStream(), freshStream(), freshStream()];
+        await store.append(b, events(2));
+        const outcomes = await store.appendMany([
+          { stream: a, events: events(2), options: { expectedRevision: 'no_stream' } },
+          { stream: b, events: events(1), options: { expectedRevision: 1n } },
+          { stream: c, events: events(3) },
+        ]);
+        expect(outcomes.map((o) => (o.ok ? o.result.nextRevision : o.error.code))).toEqual([1n, 2n, 2n]);
+        for (const [stream, outcome] of [[a, outcomes[0]], [b, outcomes[1]], [c, outcomes[2]]] as const) {
+          const stored = await collect(store.readStream(stream));
+          expect(outcome!.ok && stored[stored.length - 1]!.position).toBe(outcome!.ok && outcome!.result.position);
+        }
+        await visible(store, (outcomes[2]!.ok && outcomes[2]!.result.position) as string);
+        expect(await readAllOf(store, [a, b, c])).toHaveLength(8);
+      });
+
+      it('fails only the append at fault: wrong revision, deleted stream, bad input, an id of another stream', async () => {
+        const [ok1, stale, deleted, bad, taken, ok2] = [freshStream(), freshStream(), freshStream(), freshStream(), freshStream(), freshStream()];
+        await store.append(stale, events(2));
+        await store.append(deleted, events(1));
+        await store.deleteStream(deleted);
+        const stored = events(1);
+        await store.append(ok1, stored);
+        const outcomes = await store.appendMany([
+          { stream: ok1, events: events(1), options: { expectedRevision: 0n } },
+          { stream: stale, events: events(1), options: { expectedRevision: 0n } },
+          { stream: deleted, events: events(1) },
+          { stream: bad, events: [event('A', { s: 'lone \ud800 surrogate' })] },
+          { stream: taken, events: stored },
+          { stream: ok2, events: events(2), options: { expectedRevision: 'no_stream' } },
+        ]);
+        expect(outcomes.map((o) => (o.ok ? 'ok' : o.error.code))).toEqual([
+          'ok',
+          'WRONG_EXPECTED_REVISION',
+          'STREAM_DELETED',
+          'INVALID_EVENT_DATA',
+          'EVENT_ID_CONFLICT',
+          'ok',
+        ]);
+        const wrong = outcomes[1]!;
+        expect(!wrong.ok && wrong.error).toBeInstanceOf(WrongExpectedRevisionError);
+        expect(await collect(store.readStream(ok1))).toHaveLength(2);
+        expect(await collect(store.readStream(stale))).toHaveLength(2);
+        expect(await collect(store.readStream(bad))).toEqual([]);
+        expect(await collect(store.readStream(taken))).toEqual([]);
+        expect(await collect(store.readStream(ok2))).toHaveLength(2);
+      });
+
+      it('applies appends to one stream in the order given', async () => {
+        const stream = freshStream();
+        const [first, second, third] = [events(2), events(1), events(1)];
+        const outcomes = await store.appendMany([
+          { stream, events: first, options: { expectedRevision: 'no_stream' } },
+          { stream, events: second, options: { expectedRevision: 1n } },
+          { stream, events: third },
+        ]);
+        expect(outcomes.map((o) => o.ok && o.result.nextRevision)).toEqual([1n, 2n, 3n]);
+        const stored = await collect(store.readStream(stream));
+        expect(stored.map((e) => e.id)).toEqual([...first, ...second, ...third].map((e) => e.id));
+      });
+
+      it('answers a retried call with the original results and writes nothing more', async () => {
+        const [a, b] = [freshStream(), freshStream()];
+        const call = [
+          { stream: a, events: events(2), options: { expectedRevision: 'no_stream' as const } },
+          { stream: b, events: events(1), options: { expectedRevision: 'no_stream' as const } },
+        ];
+        const first = await store.appendMany(call);
+        const again = await store.appendMany(call);
+        expect(again).toEqual(first);
+        expect(await collect(store.readStream(a))).toHaveLength(2);
+        expect(await collect(store.readStream(b))).toHaveLength(1);
+      });
+
+      it('answers an empty call with no outcomes', async () => {
+        expect(await store.appendMany([])).toEqual([]);
+      });
+    });
+
     describe('readStream', () => {
       it('reads forwards and backwards from a revision, with a maximum count', async () => {
         const stream = freshStream();
@@ -542,6 +623,8 @@ export function describeEventStoreContract(adapter: string, createFixture: Fixtu
         ['data holding NaN', 'INVALID_EVENT_DATA', () => [freshStream(), [event('A', { x: Number.NaN })]]],
         ['data holding a Date', 'INVALID_EVENT_DATA', () => [freshStream(), [event('A', { d: new Date() })]]],
         ['data holding a NUL character', 'INVALID_EVENT_DATA', () => [freshStream(), [event('A', { s: 'a\u0000b' })]]],
+        ['data holding a lone surrogate', 'INVALID_EVENT_DATA', () => [freshStream(), [event('A', { s: 'a\udc00b' })]]],
+        ['a data key holding a lone surrogate', 'INVALID_EVENT_DATA', () => [freshStream(), [event('A', { ['k\ud800']: 1 })]]],
         ['circular data', 'INVALID_EVENT_DATA', () => {
           const data: Record<string, unknown> = {};
           data.self = data;

@@ -75,10 +75,10 @@ describe('/metrics', () => {
     const metrics = (await s.api.get('/metrics')).text;
     expect(metrics).toMatch(/^# TYPE chorus_event_store_append_seconds histogram$/m);
     expect(sample(metrics, 'chorus_event_store_append_seconds_count', { outcome: 'ok' })).toBeGreaterThanOrEqual(1);
-    expect(metrics).toMatch(/^# TYPE chorus_projection_lag_ms gauge$/m);
+    expect(metrics).toMatch(/^# TYPE chorus_projection_lag_seconds gauge$/m);
     for (const projection of ['recent-plays', 'charts']) {
-      const lag = sample(metrics, 'chorus_projection_lag_ms', { projection });
-      expect(lag, `chorus_projection_lag_ms{projection="${projection}"}`).toBeGreaterThanOrEqual(0);
+      const lag = sample(metrics, 'chorus_projection_lag_seconds', { projection });
+      expect(lag, `chorus_projection_lag_seconds{projection="${projection}"}`).toBeGreaterThanOrEqual(0);
     }
   });
 });

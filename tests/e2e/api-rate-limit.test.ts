@@ -1,10 +1,15 @@
 /**
  * Per-user write rate limit (CHORUS_RATE_LIMIT_WRITES=5): the 6th write in a minute answers 429
- * RATE_LIMITED with Retry-After; other users and reads are not affected. Tokens are minted here
- * (the dev-token route is itself a write, limited per address).
+ * RATE_LIMITED with Retry-After, on whichever node it reaches (the count is kept in Redis); other
+ * users and reads are not affected. Tokens are minted here (the dev-token route is itself a write,
+ * limited per address).
  */
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signDevToken, type ApiClient } from '../support/api-client.js';
+import { loadConfig } from '../../app/config.js';
+import { startChorus } from '../../app/main.js';
+import { ApiClient, signDevToken } from '../support/api-client.js';
+import { TEST_REDIS_URL } from '../support/redis.js';
 import { DEV_SECRET, expectRefused, startE2eServer, uniqueUser, type E2eServer } from './support/server.js';
 
 const LIMIT = 5;
@@ -61,6 +66,35 @@ describe('write rate limit', () => {
       for (const path of ['/v1/me', '/v1/me/plays/recent', '/v1/charts/tracks', '/v1/search?q=rain', '/v1/me/playlists']) {
         expect((await alice.api.get(path)).status, path).toBe(200);
       }
+    }
+  });
+
+  it('holds across nodes: writes on two nodes of one deployment count together', async () => {
+    const other = await startChorus(
+      loadConfig({
+        DATABASE_URL: s.db.url,
+        REDIS_URL: TEST_REDIS_URL,
+        CHORUS_REDIS_KEY_PREFIX: s.redis.prefix,
+        CHORUS_DEV_TOKEN_SECRET: DEV_SECRET,
+        CHORUS_RATE_LIMIT_WRITES: String(LIMIT),
+        CHORUS_DEMO_CATALOG: '0',
+        HOST: '127.0.0.1',
+        PORT: '0',
+        CHORUS_NODE_ID: 'e2e-ratelimit-2',
+      }),
+      pino({ level: 'silent' }),
+    );
+    try {
+      const alice = await user('two-nodes');
+      const onOther = new ApiClient(other.url, alice.api.token);
+      for (let i = 0; i < LIMIT; i += 1) {
+        const played = await (i % 2 ? onOther : alice.api).post('/v1/me/plays', PLAY);
+        expect(played.status, `play ${i + 1}`).toBe(202);
+      }
+      await expectRefused(s, 'RATE_LIMITED', () => onOther.post('/v1/me/plays', PLAY));
+      await expectRefused(s, 'RATE_LIMITED', () => alice.api.post('/v1/me/plays', PLAY));
+    } finally {
+      await other.close();
     }
   });
 

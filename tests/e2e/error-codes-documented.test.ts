@@ -1,7 +1,7 @@
 /** Every error code the API answers with is listed in the README (as `CODE`). */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES } from '../../gateways/http/errors.js';
+import { ERROR_CODES } from '../../http/errors.js';
 
 describe('README', () => {
   it('documents every error code of ERROR_CODES', async () => {

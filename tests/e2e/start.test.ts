@@ -1,6 +1,7 @@
 /** `npm start` with no configuration: embedded mode on a fresh data folder, and a clean restart. */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import net from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChorusProcess } from '../support/process.js';
@@ -54,7 +55,44 @@ describe('npm start (embedded mode)', () => {
     expect(await next.stop()).toBe(0);
   });
 
+  it('binds to 127.0.0.1 by default while dev tokens are on, and warns loudly when told to bind elsewhere', async () => {
+    const local = await startChorusProcess({ CHORUS_DATA_DIR: dataDir, HOST: '' });
+    try {
+      expect(local.output()).toContain('Chorus listening on http://127.0.0.1:');
+      expect(local.output()).not.toContain('WARNING: dev tokens are on');
+      // Not reachable on the machine's other addresses.
+      const port = Number(new URL(local.url).port);
+      const outside = Object.values(networkInterfaces())
+        .flat()
+        .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+      if (outside) expect(await connects(outside, port)).toBe(false);
+    } finally {
+      await local.stop();
+    }
+    const exposed = await startChorusProcess({ CHORUS_DATA_DIR: dataDir, HOST: '0.0.0.0' });
+    try {
+      expect(exposed.output()).toMatch(/"level":40.*WARNING: dev tokens are on and Chorus listens on 0\.0\.0\.0/);
+    } finally {
+      await exposed.stop();
+    }
+  });
+
   it('rejects bad configuration with a clear message and exit code 2', async () => {
     await expect(startChorusProcess({ CHORUS_DATA_DIR: dataDir, PORT: 'eighty' }, 20_000)).rejects.toThrow(/PORT must be an integer/);
   });
 });
+
+function connects(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, host);
+    socket.setTimeout(2_000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

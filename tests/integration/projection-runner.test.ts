@@ -1,6 +1,7 @@
 /**
  * The projection machinery on real Postgres and Redis, with small projections made for the test:
- * catch-up then live, checkpoints with the writes, one runner per generation, poison events,
+ * catch-up then live, checkpoints with the writes, one runner per generation, poison events skipped
+ * (and broken projections stopped),
  * read-your-writes past filtered events, and rebuilds into a new generation.
  */
 import { pino } from 'pino';
@@ -8,20 +9,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresEventStore } from '../../gateways/event-store/postgres/store.js';
 import type { NewEvent } from '../../gateways/event-store/port.js';
 import { uuidv7 } from '../../gateways/event-store/uuid.js';
-import { MemoryCache } from '../../gateways/redis/memory.js';
-import type { Cache } from '../../gateways/redis/port.js';
-import { RedisCache } from '../../gateways/redis/redis.js';
+import { MemoryCache } from '../../gateways/cache/memory.js';
+import type { Cache } from '../../gateways/cache/port.js';
+import { RedisCache } from '../../gateways/cache/redis.js';
 import { createPgClient } from '../../gateways/sql/pg.js';
 import type { SqlClient } from '../../gateways/sql/port.js';
 import { Projections, ProjectionsBehindError } from '../../projections/manager.js';
 import type { CacheProjection, SqlProjection } from '../../projections/projection.js';
+import { listPoison } from '../../projections/poison.js';
 import { listGenerations } from '../../projections/registry.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { createTestRedis, TEST_REDIS_URL, type TestRedis } from '../support/redis.js';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-/** Counts Ticked events per stream; throws on a Ticked event whose data says so. */
+/**
+ * Counts Ticked events per stream. Poison: an event whose data says `poison` (the code throws), or
+ * whose `count` is not a number (Postgres refuses the value); `broken` runs SQL that cannot run.
+ */
 const counter = (version = 1): SqlProjection => ({
   kind: 'sql',
   name: 'ticks',
@@ -31,6 +36,8 @@ const counter = (version = 1): SqlProjection => ({
   async apply(tx, events, tables) {
     for (const e of events) {
       if (e.data.poison) throw new Error('cannot count this');
+      if (e.data.broken) await tx.query('select * from no_such_table');
+      if (e.data.count !== undefined) await tx.query(`select $1::int`, [String(e.data.count)]);
       await tx.query(
         `insert into ${tables.ticks} (stream, n, total) values ($1, 1, $2)
            on conflict (stream) do update set n = ${tables.ticks}.n + 1, total = ${tables.ticks}.total + excluded.total`,
@@ -46,7 +53,10 @@ const cacheCounter: CacheProjection = {
   version: 1,
   handles: ['Ticked'],
   apply(writer, events, key) {
-    for (const e of events) writer.zIncrBy(key('by-stream'), 1, e.stream);
+    for (const e of events) {
+      if (e.data.poison) throw new Error('cannot count this either');
+      writer.zIncrBy(key('by-stream'), 1, e.stream);
+    }
   },
 };
 
@@ -152,20 +162,48 @@ describe.each([
     }
   });
 
-  it('stops a projection on a poison event, keeping the events before it, and names the event', async () => {
+  it('skips a poison event: the events around it are applied, it is recorded, counted and logged, and the projection goes on', async () => {
     const projections = new Projections({ store, sql, cache, logger, pollMs: 100 }, [counter(), cacheCounter]);
     await projections.start();
     try {
-      const appended = await store.append('tick-f', [tick(), tick(1, { poison: true }), tick()]);
-      const poison = (await collectStream(store, 'tick-f'))[1]!;
+      await store.append('tick-f', [tick(), tick(1, { poison: true }), tick(), tick(1, { count: 'many' }), tick()]);
+      const appended = await store.append('tick-f2', [tick()]);
+      const [, poison, , refused] = await collectStream(store, 'tick-f');
+      await projections.waitFor(['ticks', 'tick-cache'], appended.position, 10_000);
+      expect(await sql.query(`select n from ticks where stream = 'tick-f'`)).toEqual([{ n: 3 }]);
+      expect(await sql.query(`select n from ticks where stream = 'tick-f2'`)).toEqual([{ n: 1 }]);
+      const recorded = await listPoison(sql, 'ticks');
+      expect(recorded.map((r) => r.eventId)).toEqual([poison!.id, refused!.id]);
+      expect(recorded[0]!.summary).toMatch(/could not read the event/);
+      // What an operator may show anyone: the SQLSTATE, never SQL text or the value.
+      expect(recorded[1]!.summary).toBe('database refused a value (SQLSTATE 22P02)');
+      const status = (await projections.status()).find((p) => p.name === 'ticks')!;
+      const active = status.generations.find((g) => g.status === 'active')!;
+      expect(active.runner?.state).toBe('running');
+      expect(active.poisoned).toBe(2);
+      expect(active.runner?.poisoned).toBe(2);
+      // The cache projection skips its own poison (the same event) and counts the rest.
+      expect(await cache.zScore(projections.cacheKeys('tick-cache')('by-stream'), 'tick-f')).toBe(4);
+      expect((await listPoison(sql, 'tick-cache')).map((r) => r.eventId)).toEqual([poison!.id]);
+    } finally {
+      await projections.stop();
+    }
+  });
+
+  it('stops a broken projection (SQL that cannot run), keeping the events before it, and names the event', async () => {
+    const projections = new Projections({ store, sql, cache, logger, pollMs: 100 }, [counter(), cacheCounter]);
+    await projections.start();
+    try {
+      const appended = await store.append('tick-broken', [tick(), tick(1, { broken: true }), tick()]);
+      const broken = (await collectStream(store, 'tick-broken'))[1]!;
       await until(async () => (await projections.status()).some((s) => s.name === 'ticks' && s.generations.some((g) => g.runner?.state === 'failed')));
-      expect(await sql.query(`select n from ticks where stream = 'tick-f'`)).toEqual([{ n: 1 }]);
+      expect(await sql.query(`select n from ticks where stream = 'tick-broken'`)).toEqual([{ n: 1 }]);
       const [generation] = (await listGenerations(sql, 'ticks')).filter((g) => g.status === 'active');
-      expect(generation!.error).toBe('cannot count this');
-      expect(generation!.errorEvent).toContain(poison.id);
+      expect(generation!.error).toMatch(/no_such_table/);
+      expect(generation!.errorEvent).toContain(broken.id);
       // The other projection goes on.
       await projections.waitFor(['tick-cache'], appended.position, 5_000);
-      expect(await cache.zScore(projections.cacheKeys('tick-cache')('by-stream'), 'tick-f')).toBe(3);
+      expect(await cache.zScore(projections.cacheKeys('tick-cache')('by-stream'), 'tick-broken')).toBe(3);
     } finally {
       await projections.stop();
     }

@@ -4,8 +4,9 @@
  * ERROR_CODES gives its code.
  */
 import { SignJWT } from 'jose';
+import { devTokenKey } from '../../application/tokens/dev-tokens.js';
 import { expect } from 'vitest';
-import { ERROR_CODES, type ErrorCode } from '../../gateways/http/errors.js';
+import { ERROR_CODES, type ErrorCode } from '../../http/errors.js';
 
 export interface ApiResponse<T = unknown> {
   status: number;
@@ -101,17 +102,17 @@ export function expectError(response: ApiResponse, code: ErrorCode): void {
   expect(body.error.message.length, context).toBeGreaterThan(0);
 }
 
-/** Dev tokens as Chorus issues them (HS256, issuer `chorus-dev`, audience `chorus`), minted here. */
+/** Dev tokens as Chorus issues them (EdDSA with the key derived from the secret, issuer `chorus-dev`, audience `chorus`), minted here. */
 export async function signDevToken(
   secret: string,
   claims: { sub?: string; name?: string; issuer?: string; audience?: string; expiresAt?: number | string },
 ): Promise<string> {
   const jwt = new SignJWT(claims.name === undefined ? {} : { name: claims.name })
-    .setProtectedHeader({ alg: 'HS256' })
+    .setProtectedHeader({ alg: 'EdDSA', kid: 'dev' })
     .setIssuer(claims.issuer ?? 'chorus-dev')
     .setAudience(claims.audience ?? 'chorus')
     .setIssuedAt()
     .setExpirationTime(claims.expiresAt ?? '1h');
   if (claims.sub !== undefined) jwt.setSubject(claims.sub);
-  return jwt.sign(new TextEncoder().encode(secret));
+  return jwt.sign(devTokenKey(new TextEncoder().encode(secret)));
 }

@@ -4,9 +4,9 @@
  */
 import { PostgresEventStore } from '../../gateways/event-store/postgres/store.js';
 import type { NewEvent, Position } from '../../gateways/event-store/port.js';
-import { MemoryCache } from '../../gateways/redis/memory.js';
-import type { Cache } from '../../gateways/redis/port.js';
-import { RedisCache } from '../../gateways/redis/redis.js';
+import { MemoryCache } from '../../gateways/cache/memory.js';
+import type { Cache } from '../../gateways/cache/port.js';
+import { RedisCache } from '../../gateways/cache/redis.js';
 import { createPgClient } from '../../gateways/sql/pg.js';
 import type { SqlClient } from '../../gateways/sql/port.js';
 import { createTestDatabase } from './postgres.js';

@@ -18,7 +18,7 @@
  * thrown as a SqlConnectionError, which is what the code still running would see of a dead
  * connection (never mistaken for a poison event).
  */
-import type { Cache, CacheGuard, CacheWriter, ScoredMember } from '../../gateways/redis/port.js';
+import type { Cache, CacheGuard, CacheWriter, ScoredMember } from '../../gateways/cache/port.js';
 import {
   SqlConnectionError,
   type Listener,
@@ -229,6 +229,7 @@ export function crashingCache(inner: Cache, life: CrashSwitch): Cache {
       life.statement(`cache zrevrange ${key}`, () => inner.zRevRangeWithScores(key, start, stop)),
     zUnionRevRange: (keys: readonly string[], start: number, stop: number) => life.statement('cache zunion', () => inner.zUnionRevRange(keys, start, stop)),
     zScore: (key: string, member: string) => life.statement(`cache zscore ${key}`, () => inner.zScore(key, member)),
+    hit: (key: string, windowSeconds: number, by?: number) => life.statement(`cache hit ${key}`, () => inner.hit(key, windowSeconds, by), true),
     deleteByPrefix: (prefix: string) => life.statement(`cache deleteByPrefix ${prefix}`, () => inner.deleteByPrefix(prefix)),
     ping: () => life.statement('cache ping', () => inner.ping()),
     close: () => inner.close(),

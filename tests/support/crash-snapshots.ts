@@ -5,7 +5,7 @@
  * test-only accessor). Differences come back as readable lines for assertion messages.
  */
 import { Redis } from 'ioredis';
-import { MemoryCache } from '../../gateways/redis/memory.js';
+import { MemoryCache } from '../../gateways/cache/memory.js';
 import type { SqlExecutor } from '../../gateways/sql/port.js';
 import { cacheKeyPrefix, physicalTable, type CacheProjection, type SqlProjection } from '../../projections/projection.js';
 

@@ -18,6 +18,7 @@ import { playlistDecider, type PlaylistCommand, type PlaylistState } from '../..
 import { playlistStream, type PlaylistChange, type PlaylistEvent } from '../../domain/playlist/events.js';
 import type { Decider, DomainEvent } from '../../domain/shared/decider.js';
 import { DomainError } from '../../domain/shared/errors.js';
+import { seededRandom } from '../../domain/shared/seeded-random.js';
 import { userDecider, type UserCommand, type UserState } from '../../domain/user/decider.js';
 import { userStream } from '../../domain/user/events.js';
 
@@ -525,7 +526,7 @@ class PlaylistDocuments {
       for (const update of playlist.stored.slice(device.seen)) Y.applyUpdate(device.doc, update, 'store');
       device.seen = playlist.stored.length;
     }
-    const random = mulberry32(intent.seed);
+    const random = seededRandom(intent.seed);
     const made: Array<{ update: Uint8Array; changes: PlaylistChange[] }> = [];
     const record = (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction) => {
       const changes = device.tracker.take(transaction);
@@ -587,18 +588,6 @@ class PlaylistDocuments {
     }
     return playlist;
   }
-}
-
-/** A small seeded PRNG (the position keys' jitter), so that a history never depends on Math.random. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 /** Deterministic event ids (a fresh store per history): the n-th event of the history. */

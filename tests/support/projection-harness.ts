@@ -8,7 +8,7 @@ import type { DomainEvent } from '../../domain/shared/decider.js';
 import { PostgresEventStore } from '../../gateways/event-store/postgres/store.js';
 import type { NewEvent, Position } from '../../gateways/event-store/port.js';
 import { uuidv7 } from '../../gateways/event-store/uuid.js';
-import { MemoryCache } from '../../gateways/redis/memory.js';
+import { MemoryCache } from '../../gateways/cache/memory.js';
 import { createPgClient } from '../../gateways/sql/pg.js';
 import { createPgliteClient } from '../../gateways/sql/pglite.js';
 import type { SqlClient } from '../../gateways/sql/port.js';

@@ -11,7 +11,8 @@ import { loadConfig } from '../../../app/config.js';
 import { startChorus, type RunningChorus } from '../../../app/main.js';
 import { PostgresEventStore } from '../../../gateways/event-store/postgres/store.js';
 import type { Position, RecordedEvent } from '../../../gateways/event-store/port.js';
-import type { ErrorCode } from '../../../gateways/http/errors.js';
+import type { ErrorCode } from '../../../http/errors.js';
+import type { ServedRoute } from '../../../http/openapi.js';
 import { createPgClient } from '../../../gateways/sql/pg.js';
 import type { SqlClient } from '../../../gateways/sql/port.js';
 import { allProjections } from '../../../projections/index.js';
@@ -20,11 +21,13 @@ import { ApiClient, expectError, type ApiResponse } from '../../support/api-clie
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
 import { TEST_REDIS_URL, createTestRedis, type TestRedis } from '../../support/redis.js';
 
-/** The HS256 secret of dev tokens in every e2e server (CHORUS_DEV_TOKEN_SECRET). */
+/** The secret of dev tokens in every e2e server (CHORUS_DEV_TOKEN_SECRET). */
 export const DEV_SECRET = 'e2e-dev-token-secret-0123456789abcdef-0123456789';
 
 export interface E2eServer {
   url: string;
+  /** The HTTP routes the server serves (method and URL). */
+  routes(): readonly ServedRoute[];
   /** A client without a token. */
   api: ApiClient;
   db: TestDatabase;
@@ -85,6 +88,7 @@ export async function startE2eServer(label: string, options: StartOptions = {}):
 
   const server: E2eServer = {
     url: running.url,
+    routes: () => running.routes(),
     api,
     db,
     redis,

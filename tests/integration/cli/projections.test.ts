@@ -5,12 +5,12 @@
  */
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../app/cli.js';
-import type { StatusReport } from '../../../app/cli/projections.js';
+import { runCli } from '../../../app/cli-main.js';
+import type { StatusReport } from '../../../cli/projections.js';
 import { PostgresEventStore } from '../../../gateways/event-store/postgres/store.js';
 import type { NewEvent } from '../../../gateways/event-store/port.js';
 import { uuidv7 } from '../../../gateways/event-store/uuid.js';
-import { RedisCache } from '../../../gateways/redis/redis.js';
+import { RedisCache } from '../../../gateways/cache/redis.js';
 import { createPgClient } from '../../../gateways/sql/pg.js';
 import type { SqlClient } from '../../../gateways/sql/port.js';
 import type { CacheProjection, Projection, SqlProjection } from '../../../projections/projection.js';
@@ -44,15 +44,30 @@ const tickCache: CacheProjection = {
   },
 };
 
-/** Throws on every event it handles. */
+/** Runs SQL that cannot run: a broken projection, which stops. */
 const broken: SqlProjection = {
   kind: 'sql',
   name: 'cli_broken',
   version: 1,
   handles: ['Ticked'],
   tables: { cli_broken: (t) => `create table ${t} (id int)` },
-  async apply() {
-    throw new Error('cannot handle a tick');
+  async apply(tx) {
+    await tx.query('select * from cli_no_such_table');
+  },
+};
+
+/** Cannot read one kind of tick (a poison event, skipped); counts the others. */
+const picky: SqlProjection = {
+  kind: 'sql',
+  name: 'cli_picky',
+  version: 1,
+  handles: ['Ticked'],
+  tables: { cli_picky: (t) => `create table ${t} (id text primary key)` },
+  async apply(tx, events, tables) {
+    for (const e of events) {
+      if (e.data.odd) throw new Error('cannot handle an odd tick');
+      await tx.query(`insert into ${tables.cli_picky} (id) values ($1)`, [e.id]);
+    }
   },
 };
 
@@ -204,13 +219,29 @@ describe('chorus projections', () => {
     expect(missing.stderr).toContain('valid names: cli_ticks, cli-tick-cache');
   });
 
-  it('a rebuild that fails on a poison event exits 1 with the reason, and status shows the error', async () => {
+  it('a rebuild of a broken projection exits 1 with the reason, and status shows the error', async () => {
     const result = await cli(['projections', 'rebuild', 'cli_broken'], { env, cache, projections: [broken] });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^chorus: rebuild of cli_broken failed: cannot handle a tick/m);
+    expect(result.stderr).toMatch(/^chorus: rebuild of cli_broken failed: relation "cli_no_such_table" does not exist/m);
     const report = await cli(['projections', 'status', '--json'], { env, cache, projections: [broken] });
     const [row] = (JSON.parse(report.stdout) as StatusReport).projections;
-    expect(row!.generations[0]).toMatchObject({ error: 'cannot handle a tick', lag: { atHead: false } });
+    expect(row!.generations[0]).toMatchObject({ error: 'relation "cli_no_such_table" does not exist', lag: { atHead: false } });
+  });
+
+  it('a rebuild that meets a poison event skips it and succeeds; status lists the event skipped and why', async () => {
+    const appended = await store.append('clock-odd', [tick(), { ...tick(), data: { odd: true } }, tick()]);
+    await visible(store, appended.position);
+    const odd = (await collect(store.readStream('clock-odd')))[1]!;
+    const result = await cli(['projections', 'rebuild', 'cli_picky'], { env, cache, projections: [picky] });
+    expect(result.code, result.stderr).toBe(0);
+    expect(await sql.query('select count(*)::int as n from cli_picky')).toEqual([{ n: (await collect(store.readAll({ filter: { eventTypes: ['Ticked'] } }))).length - 1 }]);
+    const report = await cli(['projections', 'status', '--json'], { env, cache, projections: [picky] });
+    const [row] = (JSON.parse(report.stdout) as StatusReport).projections;
+    expect(row!.generations[0]!.poison).toEqual([
+      expect.objectContaining({ eventId: odd.id, stream: 'clock-odd', summary: expect.stringMatching(/could not read the event/), detail: 'cannot handle an odd tick' }),
+    ]);
+    const table = await cli(['projections', 'status'], { env, cache, projections: [picky] });
+    expect(table.stdout).toContain(`skipped by cli_picky g1: Ticked ${odd.id} in clock-odd`);
   });
 
   it('runs as a process: status against the configured database', async () => {
@@ -222,3 +253,9 @@ describe('chorus projections', () => {
     expect(Array.isArray(report.projections)).toBe(true);
   });
 });
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+}

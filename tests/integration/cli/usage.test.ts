@@ -27,7 +27,7 @@ describe('chorus usage', () => {
 
   it('reports usage errors in one line on stderr with exit code 2', async () => {
     const cases: Array<[string[], string | RegExp]> = [
-      [['frobnicate'], /^chorus: unknown command "frobnicate" \(commands: events, catalog import, projections status, projections rebuild, relay, kafka tail; see chorus --help\)$/],
+      [['frobnicate'], /^chorus: unknown command "frobnicate" \(commands: events, catalog import, library scan, audio attach, projections status, projections rebuild, recs rebuild, relay, kafka tail, users create, users list, users set-password, users set-role, users delete; see chorus --help\)$/],
       [['catalog', 'export'], /^chorus: unknown command "catalog export"/],
       [['events', '--nope'], "chorus: events: Unknown option '--nope' (see chorus events --help)"],
       [['events', 'now'], 'chorus: events: unexpected argument "now" (see chorus events --help)'],

@@ -129,7 +129,7 @@ describe('kafka relay, normal operation', () => {
     await running.readiness.check();
     await until('lag 0 in the metrics', async () => /chorus_kafka_relay_lag_events\{relay="app"\} 0\n/.test(await registry.metrics()));
     const metrics = await registry.metrics();
-    expect(metrics).toMatch(/chorus_kafka_relay_lag_ms\{relay="app"\} 0\n/);
+    expect(metrics).toMatch(/chorus_kafka_relay_lag_seconds\{relay="app"\} 0\n/);
     expect(metrics).toMatch(/chorus_kafka_relay_kafka_available\{relay="app"\} 1\n/);
     expect(metrics).toMatch(/chorus_kafka_relay_active\{relay="app"\} 1\n/);
     expect(metrics).toMatch(/chorus_kafka_relay_events_published_total\{relay="app"\} \d+\n/);

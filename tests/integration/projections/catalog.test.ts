@@ -96,6 +96,7 @@ describe.each(BACKENDS)('catalog read model on %s', (backend) => {
       title: 'Bohemian Rhapsody',
       durationMs: 181_000,
       trackNumber: 2,
+      discNumber: 1,
       genres: ['rock'],
       releaseDate: '1975-11-21',
       albumId: 'opera',
@@ -103,6 +104,10 @@ describe.each(BACKENDS)('catalog read model on %s', (backend) => {
       artistId: 'queen',
       artistName: 'Queen',
       audio: { uri: 'audio/second.ogg', mimeType: 'audio/ogg' },
+      // Audio without renditions (attached by URI from a catalog file) is not streamed.
+      playable: false,
+      available: true,
+      qualities: [],
     });
     expect(await getTrack(h.sql, 'opera-1')).not.toHaveProperty('audio');
     expect((await getTrack(h.sql, 'lemonade-1'))?.artistName).toBe('Beyoncé');

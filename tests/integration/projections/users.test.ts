@@ -14,7 +14,7 @@ import {
   isFollowing,
   likedTracks,
 } from '../../../projections/sql/follows.js';
-import { getUser, usersExist, usersProjection } from '../../../projections/sql/users.js';
+import { getUser, listUsers, usersExist, usersProjection } from '../../../projections/sql/users.js';
 import { propertyParameters } from '../../support/property.js';
 import { BACKENDS, openHarness, type ReadModelHarness } from '../../support/projection-harness.js';
 
@@ -48,10 +48,43 @@ describe.each(BACKENDS)('users read model on %s', (backend) => {
   it('registers users once and answers getUser and usersExist', async () => {
     await appendAll([register('ann', 'Ann', 1), register('bob', 'Bob', 2), register('ann', 'Ann again', 3)]);
     await h.catchUp([usersProjection]);
-    expect(await getUser(h.sql, 'ann')).toEqual({ id: 'ann', displayName: 'Ann', registeredAt: at(1), followers: 0, following: 0 });
+    expect(await getUser(h.sql, 'ann')).toEqual({
+      id: 'ann',
+      displayName: 'Ann',
+      role: 'user',
+      plan: 'free',
+      country: null,
+      registeredAt: at(1),
+      followers: 0,
+      following: 0,
+    });
     expect(await getUser(h.sql, 'nobody')).toBeUndefined();
     expect(await usersExist(h.sql, ['ann', 'bob', 'nobody', 'ann'])).toEqual(new Set(['ann', 'bob']));
     expect(await usersExist(h.sql, [])).toEqual(new Set());
+  });
+
+  it('keeps username, role, plan, country and display name through their changes; a removed user is gone from lookups and the list', async () => {
+    const id = 'acc-1';
+    const changes: UserEvent[] = [
+      { type: 'UserRegistered', data: { userId: id, displayName: 'Acc', registeredAt: at(5), role: 'admin', username: 'acc', plan: 'premium', country: 'SE' } },
+      { type: 'UserRoleChanged', data: { userId: id, role: 'user', at: at(6) } },
+      { type: 'UserPlanChanged', data: { userId: id, plan: 'free', at: at(7) } },
+      { type: 'UserCountryChanged', data: { userId: id, country: null, at: at(8) } },
+      { type: 'UserProfileChanged', data: { userId: id, displayName: 'Acc B', at: at(9) } },
+    ];
+    await h.append(userStream(id), changes);
+    await appendAll([register('acc-2', 'Acc 2', 10)]);
+    await h.catchUp([usersProjection]);
+    expect(await getUser(h.sql, id)).toMatchObject({ username: 'acc', role: 'user', plan: 'free', country: null, displayName: 'Acc B' });
+    const listed = await listUsers(h.sql, { limit: 50 });
+    expect(listed.items.map((u) => u.id)).toEqual(expect.arrayContaining([id, 'acc-2']));
+    await h.append(userStream('acc-2'), [{ type: 'UserRemoved', data: { userId: 'acc-2', at: at(11) } }]);
+    await h.catchUp([usersProjection]);
+    expect(await getUser(h.sql, 'acc-2')).toBeUndefined();
+    expect(await usersExist(h.sql, ['acc-2', id])).toEqual(new Set([id]));
+    const after = await listUsers(h.sql, { limit: 50 });
+    expect(after.items.map((u) => u.id)).not.toContain('acc-2');
+    expect(after.total).toBe(listed.total - 1);
   });
 
   it('keeps counts, lists and isFollowing right through follows and unfollows, one event per batch', async () => {
