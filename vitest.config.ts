@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{domain,projections,gateways,sync-server,app}/**/*.test.ts'],
+          include: ['{domain,gateways,projections,application,http,sync-server,cli,app}/**/*.test.ts', 'tests/lint/**/*.test.ts'],
         },
       },
       {
@@ -17,7 +17,7 @@ export default defineConfig({
           include: ['tests/contract/**/*.test.ts'],
           globalSetup: [services],
           testTimeout: 30_000,
-          hookTimeout: 60_000,
+          hookTimeout: 120_000, // PGlite starts in seconds alone, over a minute beside the rest of the suite on 2 cores
         },
       },
       {
@@ -33,6 +33,27 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['tests/e2e/**/*.test.ts'],
+          globalSetup: [services],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          // Real ffmpeg output: ingest, renditions, library scans, and media served over HTTP.
+          name: 'media',
+          include: ['tests/media/**/*.test.ts'],
+          globalSetup: [services],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: ['tests/browser/**/*.test.ts'],
+          // One browser at a time: each file runs its own Chromium and Chorus.
+          fileParallelism: false,
           globalSetup: [services],
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -2,9 +2,10 @@
  * Configuration from the environment. With nothing set, Chorus runs embedded: PGlite under
  * ./.chorus, no external services. Each *_URL switches one part to a real server.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export interface Config {
+  /** The address to bind: 127.0.0.1 by default while dev tokens are on (anyone who reaches them is anyone). */
   host: string;
   port: number;
   /** Embedded data (PGlite) lives here. */
@@ -21,11 +22,21 @@ export interface Config {
   kafkaBrokers: string[] | undefined;
   nodeId: string;
   logLevel: string;
-  auth:
-    | { mode: 'dev'; secret: string | undefined }
-    | { mode: 'jwks'; jwksUrl: string; issuer: string; audience: string };
+  auth: {
+    /** An identity provider's tokens (CHORUS_JWKS_URL). */
+    jwks: { jwksUrl: string; issuer: string; audience: string } | undefined;
+    /** CHORUS_DEV_TOKEN_SECRET (else one kept in the data folder, or a random one). */
+    devSecret: string | undefined;
+    /** CHORUS_DEV_TOKENS: on, off, or auto (on until local accounts exist, off with JWKS). */
+    devTokens: 'on' | 'off' | 'auto';
+  };
+  accounts: AccountsConfig;
+  /** Trust X-Forwarded-For from a proxy in front (CHORUS_TRUST_PROXY): sign-in limits per client address. */
+  trustProxy: boolean;
   /** Writes per user per minute before 429. */
   writesPerMinute: number;
+  /** Playlists a user may own (CHORUS_MAX_PLAYLISTS_PER_USER). */
+  maxPlaylistsPerUser: number;
   /** Limits of the WebSocket sync server (CHORUS_SYNC_*). */
   sync: {
     pingIntervalMs?: number;
@@ -33,9 +44,40 @@ export interface Config {
     maxConnections?: number;
     maxRooms?: number;
     idleUnloadMs?: number;
+    maxUnstoredBytes?: number;
+    maxUnstoredEdits?: number;
+    maxDocumentBytes?: number;
+    maxPendingBytes?: number;
+    closeTimeoutMs?: number;
   };
+  /** The longest a graceful shutdown may take (CHORUS_SHUTDOWN_TIMEOUT_MS); then the process exits anyway. */
+  shutdownTimeoutMs: number;
   /** Import the demo catalog when the store has none (default: in embedded mode only). */
   demoCatalog: boolean | undefined;
+  /** Serve the browser client at `/` (CHORUS_WEB, default on), building it first when stale. */
+  web: boolean;
+  media: MediaConfig;
+}
+
+export interface MediaConfig {
+  /** The media store's folder (CHORUS_MEDIA_DIR, default `<data dir>/media`). */
+  dir: string;
+  /** CHORUS_MEDIA_KEYS: `kid:base64secret,...`, the first signs; unset: a key kept in the data folder. */
+  keys: string | undefined;
+  /** How long a signed media URL is valid (CHORUS_MEDIA_URL_TTL_SECONDS, default 6 hours). */
+  urlTtlSeconds: number;
+}
+
+export interface AccountsConfig {
+  /** CHORUS_OPEN_SIGNUP: anyone may sign up, not only the first account. */
+  openSignup: boolean;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlDays: number;
+  signingKeyRotationDays: number;
+  argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  signInLimits: { failuresPerAccount: number; attemptsPerAddress: number; windowSeconds: number };
+  /** CHORUS_CREDENTIALS_KEY: base64 32-byte keys, comma-separated, the first one seals (Subsonic app passwords). */
+  credentialsKeys: Buffer[];
 }
 
 export class ConfigError extends Error {
@@ -57,42 +99,106 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isInteger(writesPerMinute) || writesPerMinute < 1) {
     throw new ConfigError(`CHORUS_RATE_LIMIT_WRITES must be a whole number >= 1, got ${JSON.stringify(env.CHORUS_RATE_LIMIT_WRITES)}`);
   }
+  const shutdownTimeoutMs = optionalNumber(env, 'CHORUS_SHUTDOWN_TIMEOUT_MS', 'ms', 1_000).ms ?? 20_000;
+  const auth = authConfig(env);
   return {
-    host: env.HOST || '0.0.0.0',
+    // Dev tokens may be on (CHORUS_DEV_TOKENS on, or auto without an identity provider): whoever
+    // reaches the port could be anyone, so only this machine reaches it unless HOST says otherwise.
+    host: env.HOST || (auth.devTokens === 'on' || (auth.devTokens === 'auto' && !auth.jwks) ? '127.0.0.1' : '0.0.0.0'),
     port,
     dataDir: resolve(env.CHORUS_DATA_DIR || '.chorus'),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     pgPoolSize: optionalNumber(env, 'CHORUS_PG_POOL_SIZE', 'size', 2).size ?? 20,
-    esdbUrl: url(env, 'ESDB_URL', ['esdb:', 'esdb+discover:', 'kurrentdb:', 'kurrentdb+discover:', 'kdb:', 'kdb+discover:']),
+    esdbUrl: url(env, 'ESDB_URL', ['kurrentdb:', 'kurrentdb+discover:', 'kurrent:', 'kurrent+discover:', 'kdb:', 'kdb+discover:', 'esdb:', 'esdb+discover:']),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     redisKeyPrefix: env.CHORUS_REDIS_KEY_PREFIX ?? '',
     kafkaBrokers: env.KAFKA_BROKERS ? env.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean) : undefined,
     nodeId: env.CHORUS_NODE_ID || 'chorus-1',
     logLevel,
-    auth: authConfig(env),
+    auth,
+    accounts: accountsConfig(env),
+    trustProxy: flag(env, 'CHORUS_TRUST_PROXY') ?? false,
     sync: {
       ...optionalNumber(env, 'CHORUS_SYNC_PING_INTERVAL_MS', 'pingIntervalMs', 100),
       ...optionalNumber(env, 'CHORUS_SYNC_MAX_MESSAGE_BYTES', 'maxMessageBytes', 1_024),
       ...optionalNumber(env, 'CHORUS_SYNC_MAX_CONNECTIONS', 'maxConnections', 1),
       ...optionalNumber(env, 'CHORUS_SYNC_MAX_DOCUMENTS', 'maxRooms', 1),
       ...optionalNumber(env, 'CHORUS_SYNC_IDLE_UNLOAD_MS', 'idleUnloadMs', 0),
+      ...optionalNumber(env, 'CHORUS_SYNC_MAX_UNSTORED_BYTES', 'maxUnstoredBytes', 1_024 * 1_024),
+      ...optionalNumber(env, 'CHORUS_SYNC_MAX_UNSTORED_EDITS', 'maxUnstoredEdits', 10),
+      ...optionalNumber(env, 'CHORUS_SYNC_MAX_DOCUMENT_BYTES', 'maxDocumentBytes', 64 * 1_024),
+      ...optionalNumber(env, 'CHORUS_SYNC_MAX_PENDING_BYTES', 'maxPendingBytes', 1_024),
+      ...optionalNumber(env, 'CHORUS_SYNC_EDITS_PER_SECOND', 'editsPerSecond', 1),
+      ...optionalNumber(env, 'CHORUS_SYNC_EDIT_BURST', 'editBurst', 1),
+      ...optionalNumber(env, 'CHORUS_SYNC_MAX_CONNECTIONS_PER_USER', 'maxConnectionsPerUser', 1),
+      ...optionalNumber(env, 'CHORUS_SYNC_MAX_AWARENESS_PER_CONNECTION', 'maxAwarenessPerConnection', 1),
+      // The sync server gives up on the store halfway through the shutdown's time.
+      closeTimeoutMs: Math.floor(shutdownTimeoutMs / 2),
     },
+    shutdownTimeoutMs,
     writesPerMinute,
+    maxPlaylistsPerUser: optionalNumber(env, 'CHORUS_MAX_PLAYLISTS_PER_USER', 'max', 1).max ?? 1_000,
     demoCatalog: env.CHORUS_DEMO_CATALOG === undefined ? undefined : !['0', 'false', 'no', 'off'].includes(env.CHORUS_DEMO_CATALOG.toLowerCase()),
+    web: flag(env, 'CHORUS_WEB') ?? true,
+    media: {
+      dir: resolve(env.CHORUS_MEDIA_DIR || join(env.CHORUS_DATA_DIR || '.chorus', 'media')),
+      keys: env.CHORUS_MEDIA_KEYS?.trim() || undefined,
+      urlTtlSeconds: optionalNumber(env, 'CHORUS_MEDIA_URL_TTL_SECONDS', 'ttl', 60).ttl ?? 6 * 60 * 60,
+    },
   };
 }
 
 function authConfig(env: NodeJS.ProcessEnv): Config['auth'] {
+  const devSecret = env.CHORUS_DEV_TOKEN_SECRET || undefined;
+  if (devSecret !== undefined && devSecret.length < 32) throw new ConfigError('CHORUS_DEV_TOKEN_SECRET must be at least 32 characters');
+  const devFlag = flag(env, 'CHORUS_DEV_TOKENS');
+  const devTokens = devFlag === undefined ? 'auto' : devFlag ? 'on' : 'off';
   const jwksUrl = url(env, 'CHORUS_JWKS_URL', ['https:', 'http:']);
-  if (!jwksUrl) {
-    const secret = env.CHORUS_DEV_TOKEN_SECRET;
-    if (secret !== undefined && secret.length < 32) throw new ConfigError('CHORUS_DEV_TOKEN_SECRET must be at least 32 characters');
-    return { mode: 'dev', secret };
-  }
+  if (!jwksUrl) return { jwks: undefined, devSecret, devTokens };
   const issuer = env.CHORUS_JWT_ISSUER;
   const audience = env.CHORUS_JWT_AUDIENCE;
   if (!issuer || !audience) throw new ConfigError('with CHORUS_JWKS_URL, set CHORUS_JWT_ISSUER and CHORUS_JWT_AUDIENCE too');
-  return { mode: 'jwks', jwksUrl, issuer, audience };
+  if (issuer === 'chorus' || issuer === 'chorus-dev') throw new ConfigError('CHORUS_JWT_ISSUER must not be "chorus" or "chorus-dev" (this server\'s own issuers)');
+  return { jwks: { jwksUrl, issuer, audience }, devSecret, devTokens };
+}
+
+function accountsConfig(env: NodeJS.ProcessEnv): AccountsConfig {
+  const number = (name: string, fallback: number, min: number) => optionalNumber(env, name, 'v', min).v ?? fallback;
+  const keys = (env.CHORUS_CREDENTIALS_KEY ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean)
+    .map((k) => {
+      const key = Buffer.from(k, 'base64');
+      if (key.length !== 32) throw new ConfigError('CHORUS_CREDENTIALS_KEY must be base64 of 32 bytes (e.g. `openssl rand -base64 32`), comma-separated for rotation');
+      return key;
+    });
+  return {
+    openSignup: flag(env, 'CHORUS_OPEN_SIGNUP') ?? false,
+    accessTokenTtlSeconds: number('CHORUS_ACCESS_TOKEN_TTL_SECONDS', 900, 30),
+    refreshTokenTtlDays: number('CHORUS_REFRESH_TOKEN_TTL_DAYS', 30, 1),
+    signingKeyRotationDays: number('CHORUS_SIGNING_KEY_ROTATION_DAYS', 30, 1),
+    argon2: {
+      memoryCost: number('CHORUS_ARGON2_MEMORY_KIB', 65_536, 1_024),
+      timeCost: number('CHORUS_ARGON2_TIME_COST', 3, 1),
+      parallelism: number('CHORUS_ARGON2_PARALLELISM', 1, 1),
+    },
+    signInLimits: {
+      failuresPerAccount: number('CHORUS_SIGNIN_FAILURES_PER_ACCOUNT', 10, 1),
+      attemptsPerAddress: number('CHORUS_SIGNIN_ATTEMPTS_PER_ADDRESS', 30, 1),
+      windowSeconds: number('CHORUS_SIGNIN_WINDOW_SECONDS', 900, 1),
+    },
+    credentialsKeys: keys,
+  };
+}
+
+/** 1/true/yes/on or 0/false/no/off; undefined when unset. */
+function flag(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const value = env[name]?.trim().toLowerCase();
+  if (value === undefined || value === '') return undefined;
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  throw new ConfigError(`${name} must be 1 or 0, got ${JSON.stringify(env[name])}`);
 }
 
 function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string | undefined {

@@ -5,12 +5,12 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { EventStore } from '../gateways/event-store/port.js';
-import { MemoryCache } from '../gateways/redis/memory.js';
-import type { Cache } from '../gateways/redis/port.js';
-import { RedisCache } from '../gateways/redis/redis.js';
+import { MemoryCache } from '../gateways/cache/memory.js';
+import type { Cache } from '../gateways/cache/port.js';
+import { RedisCache } from '../gateways/cache/redis.js';
 import { PostgresEventStore } from '../gateways/event-store/postgres/store.js';
 import { createPgClient } from '../gateways/sql/pg.js';
-import { createPgliteClient } from '../gateways/sql/pglite.js';
+import { createPgliteThreadClient } from '../gateways/sql/pglite-thread.js';
 import type { SqlClient } from '../gateways/sql/port.js';
 import type { Config } from './config.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
@@ -38,7 +38,8 @@ export async function openStorage(config: Config, logger: Logger): Promise<Stora
   } else {
     lock = lockDataDir(config.dataDir);
     try {
-      sql = await createPgliteClient(join(config.dataDir, 'pglite'));
+      // In a worker thread: PGlite's statements run synchronously and would stall the event loop.
+      sql = await createPgliteThreadClient(join(config.dataDir, 'pglite'));
     } catch (error) {
       lock.release();
       throw error;
@@ -52,7 +53,7 @@ export async function openStorage(config: Config, logger: Logger): Promise<Stora
     if (config.esdbUrl) {
       const { EventStoreDbEventStore } = await import('../gateways/event-store/eventstoredb/store.js');
       events = await EventStoreDbEventStore.connect(config.esdbUrl, { logger });
-      eventsDescription = `EventStoreDB at ${redact(config.esdbUrl)}`;
+      eventsDescription = `KurrentDB/EventStoreDB at ${redact(config.esdbUrl)}`;
     } else {
       // One append transaction in flight; the appends arriving meanwhile go together in the next
       // one. Each transaction costs Postgres a commit (several times an append's own work), so
