@@ -3,7 +3,6 @@
  * projection the code defines, how far each is behind the head of the store, and a rebuild into a
  * new generation that serves queries once it has caught up.
  */
-import { PostgresEventStore } from '../gateways/event-store/postgres/store.js';
 import type { EventStore, Position } from '../gateways/event-store/port.js';
 import { START } from '../gateways/event-store/position.js';
 import type { Cache } from '../gateways/cache/port.js';
@@ -105,9 +104,8 @@ async function lag(storage: Storage, checkpoint: Position | null, head: Position
   const store: EventStore = storage.events;
   const atHead = store.comparePositions(checkpoint ?? START, head) >= 0;
   if (atHead) return { atHead, eventsBehind: 0, eventsBehindCapped: false };
-  if (!(store instanceof PostgresEventStore)) return { atHead, eventsBehind: null, eventsBehindCapped: false };
   const n = await store.countAfter(checkpoint ?? START, COUNT_CAP);
-  return { atHead, eventsBehind: n, eventsBehindCapped: n >= COUNT_CAP };
+  return { atHead, eventsBehind: n, eventsBehindCapped: n !== null && n >= COUNT_CAP };
 }
 
 function renderTable(report: StatusReport): string {

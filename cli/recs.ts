@@ -6,7 +6,6 @@
  * listener's "for you" from the model just built.
  */
 import { Recommender } from '../application/recommendations/recommend.js';
-import { PostgresEventStore } from '../gateways/event-store/postgres/store.js';
 import type { EventStore, ReadAllOptions } from '../gateways/event-store/port.js';
 import { START } from '../gateways/event-store/position.js';
 import { MODEL_EVENT_TYPES, RecsModel } from '../projections/recommendations/model.js';
@@ -92,12 +91,13 @@ export async function recsRebuildCommand(ctx: CliContext, args: string[]): Promi
 }
 
 /**
- * How many events the bar counts to, and what to read: on PostgreSQL every event (a count is one
- * query; the model ignores those it does not read); elsewhere only the model's events, counted by
- * a first pass.
+ * How many events the bar counts to, and what to read: every event where the store counts them
+ * cheaply (PostgreSQL: one query; the model ignores those it does not read); elsewhere only the
+ * model's events, counted by a first pass.
  */
 async function plan(store: EventStore, ctx: CliContext, bar: ReturnType<typeof progressBar>): Promise<{ total: number; options: ReadAllOptions }> {
-  if (store instanceof PostgresEventStore) return { total: await store.countAfter(START, Number.MAX_SAFE_INTEGER), options: {} };
+  const counted = await store.countAfter(START, Number.MAX_SAFE_INTEGER);
+  if (counted !== null) return { total: counted, options: {} };
   const options: ReadAllOptions = { filter: { eventTypes: MODEL_EVENT_TYPES } };
   bar.phase('counting', 1);
   let total = 0;

@@ -138,6 +138,12 @@ export interface EventStore {
    * Its events stay in the global order (history is not rewritten).
    */
   deleteStream(stream: string, options?: DeleteStreamOptions): Promise<void>;
+  /**
+   * How many events a reader can see after `after`, counting stops at `cap` (a follower's lag in
+   * events). Null when this store cannot count cheaply (EventStoreDB: it would read them all); the
+   * caller then does without the count.
+   */
+  countAfter(after: Position, cap: number): Promise<number | null>;
   /** Orders two positions of this store: negative, zero or positive. */
   comparePositions(a: Position, b: Position): number;
   close(): Promise<void>;

@@ -1,9 +1,8 @@
 /**
- * How far a follower of the global order is behind the head: in events when counting is cheap
- * (the Postgres store: the events are in the same database, counted along the primary key up to a
- * cap), and in milliseconds (age of the oldest event not yet handled).
+ * How far a follower of the global order is behind the head: in events when the store counts
+ * cheaply (`countAfter`: the Postgres store counts along its primary key up to a cap), and in
+ * milliseconds (age of the oldest event not yet handled).
  */
-import { PostgresEventStore } from '../event-store/postgres/store.js';
 import type { EventStore, Position } from '../event-store/port.js';
 import { START } from '../event-store/position.js';
 
@@ -28,7 +27,6 @@ export async function measureLag(store: EventStore, checkpoint: Position | null,
   let oldest: number | undefined;
   for await (const event of store.readAll({ fromPosition: from, maxCount: 1 })) oldest = Date.parse(event.occurredAt);
   const ms = oldest === undefined ? 0 : Math.max(0, now - oldest);
-  if (!(store instanceof PostgresEventStore)) return { head, atHead: false, events: null, eventsCapped: false, ms };
   const events = await store.countAfter(from, LAG_COUNT_CAP);
-  return { head, atHead: false, events, eventsCapped: events >= LAG_COUNT_CAP, ms };
+  return { head, atHead: false, events, eventsCapped: events !== null && events >= LAG_COUNT_CAP, ms };
 }

@@ -439,6 +439,21 @@ export function describeEventStoreContract(adapter: string, createFixture: Fixtu
         expect(store.comparePositions(result.position, result.position)).toBe(0);
       });
 
+      it('counts the events after a position up to a cap, or answers null where counting is not cheap', async () => {
+        const before = await store.headPosition();
+        const result = await store.append(freshStream(), events(3));
+        await visible(store, result.position);
+        const capped = await store.countAfter(before, 2);
+        if (capped === null) {
+          // A store that cannot count cheaply says so whatever it is asked.
+          expect(await store.countAfter(START, 10)).toBeNull();
+          return;
+        }
+        expect(capped).toBe(2);
+        expect(await store.countAfter(before, 1_000)).toBe(3);
+        expect(await store.countAfter(result.position, 1_000)).toBe(0);
+      });
+
       it('starts an empty store at START', async () => {
         const empty = await createFixture();
         try {

@@ -4,10 +4,11 @@
  * - its metadata is the writer's metadata plus the time it happened under the reserved key
  *   `$occurredAt`. A writer key that looks like the reserved one (`$occurredAt`, `$$occurredAt`, …)
  *   is stored with one more `$`, so every writer metadata object round-trips exactly;
- * - a position is `commit:prepare` (major = commit, minor = prepare).
+ * - a position is `commit:prepare` (major = commit, minor = prepare);
+ * - an expected revision is the driver's stream state (`ANY`, `NO_STREAM`, `STREAM_EXISTS`, a revision).
  */
-import { jsonEvent, type EventData, type Position as EsdbPosition, type ReadPosition } from '@kurrent/kurrentdb-client';
-import type { EventMetadata, JsonObject, RecordedEvent } from '../port.js';
+import { ANY, NO_STREAM, STREAM_EXISTS, jsonEvent, type AppendStreamState, type EventData, type Position as EsdbPosition, type ReadPosition } from '@kurrent/kurrentdb-client';
+import type { EventMetadata, ExpectedRevision, JsonObject, RecordedEvent } from '../port.js';
 import { START, formatPosition, parsePosition, type Position } from '../position.js';
 import type { PreparedEvent } from '../validation.js';
 
@@ -115,4 +116,18 @@ function isJsonObject(value: unknown): value is JsonObject {
   if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) return false;
   const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
+}
+
+/** An expected revision as the driver takes it. */
+export function toDriverExpected(expected: ExpectedRevision): AppendStreamState {
+  switch (expected) {
+    case 'any':
+      return ANY;
+    case 'no_stream':
+      return NO_STREAM;
+    case 'exists':
+      return STREAM_EXISTS;
+    default:
+      return expected;
+  }
 }

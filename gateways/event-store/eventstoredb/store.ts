@@ -12,15 +12,7 @@
  *   events stay in $all until a scavenge; 'exists' is checked by revision (tombstone.ts);
  * - an optional namespace lets several stores share one server (namespace.ts).
  */
-import {
-  ANY,
-  KurrentDBClient,
-  NO_STREAM,
-  STREAM_EXISTS,
-  WrongExpectedVersionError,
-  type AllStreamRecordedEvent,
-  type AppendStreamState,
-} from '@kurrent/kurrentdb-client';
+import { KurrentDBClient, WrongExpectedVersionError, type AllStreamRecordedEvent } from '@kurrent/kurrentdb-client';
 import { pino, type Logger } from 'pino';
 import { EventIdConflictError, EventStoreError, EventStoreUnavailableError, WrongExpectedRevisionError } from '../errors.js';
 import type {
@@ -51,7 +43,7 @@ import {
 } from '../validation.js';
 import { claimIds, claimStreamName } from './claims.js';
 import { clientConnectionString } from './connection-string.js';
-import { fromEsdbPosition, isSystemEvent, toEventData, toReadPosition, toRecordedEvent } from './codec.js';
+import { fromEsdbPosition, isSystemEvent, toDriverExpected, toEventData, toReadPosition, toRecordedEvent } from './codec.js';
 import { translateDriverError, type ErrorContext } from './driver-errors.js';
 import { matchesFilter, serverFilter } from './filter.js';
 import { classifyStoredBatch, type StoredId } from './idempotency.js';
@@ -288,6 +280,11 @@ export class EventStoreDbEventStore implements EventStore {
     );
   }
 
+  /** Not cheap here: counting would read every event after `after`. */
+  async countAfter(): Promise<null> {
+    return null;
+  }
+
   comparePositions(a: Position, b: Position): number {
     return comparePositions(a, b);
   }
@@ -381,18 +378,5 @@ export class EventStoreDbEventStore implements EventStore {
         await (backoff ??= new Backoff(CALL_RETRY)).wait();
       }
     }
-  }
-}
-
-function toDriverExpected(expected: ExpectedRevision): AppendStreamState {
-  switch (expected) {
-    case 'any':
-      return ANY;
-    case 'no_stream':
-      return NO_STREAM;
-    case 'exists':
-      return STREAM_EXISTS;
-    default:
-      return expected;
   }
 }
