@@ -5,7 +5,8 @@
  * element's time advances), a seek with the keyboard on the position slider, next and previous,
  * the volume normalised from the recorded loudness, the lock-screen metadata, the queue and the
  * songs similar to the one playing; then playback moved from one browser of a user to another
- * with the device picker, at the position reached.
+ * with the device picker, at the position reached. And the progressive file (AAC in MP4) of a
+ * signed stream URL played by a plain audio element, with a seek.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -72,6 +73,31 @@ function hlsChunkLoaded(page: Page): Promise<boolean> {
   return page.evaluate(() =>
     (globalThis as unknown as { performance: { getEntriesByType(t: string): { name: string }[] } }).performance.getEntriesByType('resource').some((e) => /\/assets\/hls\.light-/.test(e.name)),
   );
+}
+
+interface ProgressiveAudio {
+  id: string;
+  src: string;
+  currentSrc: string;
+  currentTime: number;
+  duration: number;
+  paused: boolean;
+  error: { code: number } | null;
+  play(): Promise<void>;
+  addEventListener(type: string, listener: () => void, options?: { once: boolean }): void;
+}
+
+/** The page globals the progressive-stream test uses (the tests compile without the DOM library). */
+interface ProgressivePage {
+  document: { createElement(tag: 'audio'): ProgressiveAudio; getElementById(id: string): ProgressiveAudio; body: { appendChild(el: unknown): void } };
+}
+
+/** The plain audio element of the progressive-stream test. */
+function progressive(page: Page): Promise<{ time: number; duration: number; paused: boolean; error: number | null; src: string }> {
+  return page.evaluate(() => {
+    const el = (globalThis as unknown as ProgressivePage).document.getElementById('progressive-audio');
+    return { time: el.currentTime, duration: el.duration, paused: el.paused, error: el.error?.code ?? null, src: el.currentSrc };
+  });
 }
 
 const nowPlaying = (page: Page) => page.locator('.player-title').innerText();
@@ -166,6 +192,62 @@ describe('the player', () => {
     await page.getByRole('button', { name: 'Pause' }).click();
     expectClean(page);
     await person.context.close();
+  });
+
+  it('plays the progressive stream (AAC in MP4) in a plain audio element: time advances, a seek lands and playback goes on', async () => {
+    const page = await browser.page();
+    try {
+      await page.goto(server.url);
+      const aac = 'audio/mp4; codecs="mp4a.40.2"';
+      const decodes = await page.evaluate((type) => (globalThis as unknown as { MediaSource: { isTypeSupported(t: string): boolean } }).MediaSource.isTypeSupported(type), aac);
+      expect(decodes, `this Chromium cannot play ${aac} (MediaSource.isTypeSupported says no): it was built without the proprietary codecs; use Debian's chromium package or set CHROMIUM_PATH to a build with AAC`).toBe(true);
+
+      // The signed progressive URL, as a player gets it (a free plan: the low quality).
+      const api = await server.login(uniqueUser('progressive'));
+      const album = await api.get<{ tracks: { id: string }[] }>(`/v1/albums/${albumId}`);
+      const offer = await api.get<{ url: string; codec: string; mimeType: string; quality: string; durationMs: number }>(`/v1/tracks/${album.body.tracks[0]!.id}/stream?quality=low`);
+      expect(offer.status).toBe(200);
+      expect(offer.body).toMatchObject({ quality: 'low', codec: 'mp4a.40.2', mimeType: 'audio/mp4' });
+      expect(offer.body.url).toMatch(/^\/media\/[^/]+\/[^/]+\/.+\.m4a$/);
+      const media: number[] = [];
+      page.on('response', (response) => {
+        if (new URL(response.url()).pathname === offer.body.url) media.push(response.status());
+      });
+
+      await page.evaluate((src) => {
+        const g = globalThis as unknown as ProgressivePage;
+        const el = g.document.createElement('audio');
+        el.id = 'progressive-audio';
+        el.src = src;
+        g.document.body.appendChild(el);
+        void el.play();
+      }, `${server.url}${offer.body.url}`);
+      const el = () => progressive(page);
+      const LONG = { timeout: 60_000, interval: 100 };
+      await expect.poll(async () => (await el()).time, LONG).toBeGreaterThanOrEqual(3);
+      const started = await el();
+      expect(started).toMatchObject({ paused: false, error: null });
+      expect(started.src).toBe(`${server.url}${offer.body.url}`);
+      expect(started.duration).toBeCloseTo(offer.body.durationMs / 1000, 0);
+      // The element asked for ranges, and the server answered them.
+      expect(media).toContain(206);
+
+      // Seek to the middle: the element lands there and plays on from it.
+      const target = Math.floor(started.duration / 2);
+      await page.evaluate((to) => {
+        const audio = (globalThis as unknown as ProgressivePage).document.getElementById('progressive-audio');
+        audio.addEventListener('seeked', () => ((globalThis as unknown as { __seekedAt: number }).__seekedAt = audio.currentTime), { once: true });
+        audio.currentTime = to;
+      }, target);
+      await expect.poll(() => page.evaluate(() => (globalThis as unknown as { __seekedAt?: number }).__seekedAt), LONG).toBeTypeOf('number');
+      const landed = await page.evaluate(() => (globalThis as unknown as { __seekedAt: number }).__seekedAt);
+      expect(Math.abs(landed - target)).toBeLessThan(0.5);
+      await expect.poll(async () => (await el()).time, LONG).toBeGreaterThan(target + 1.5);
+      expect(await el()).toMatchObject({ paused: false, error: null });
+      expectClean(page);
+    } finally {
+      await page.context().close();
+    }
   });
 
   it('moves playback to another browser of the same user with the device picker, at the position reached', async () => {
