@@ -81,12 +81,18 @@ export async function run(): Promise<void> {
     log(`users ready in ${setupSeconds.toFixed(1)} s`);
     const ctx: Context = { config, users, load, loadPid, database: { name: database.name, admin } };
 
-    const oneNode = await phase(ctx, 'one node', [a], () => a);
+    // The light runs (a quarter of the users, half as long, no memory figure) first: below saturation, for context.
+    const light = config.lightUsers > 0 && config.lightUsers < config.users ? { users: config.lightUsers, seconds: Math.max(5, config.seconds / 2), memory: false } : undefined;
+    const full = { users: config.users, seconds: config.seconds, memory: true };
+    const oneNodeLight = light ? await phase(ctx, 'one node, light', [a], () => a, light) : undefined;
+    const oneNode = await phase(ctx, 'one node', [a], () => a, full);
     const b = await startNode('chorus-b', { CHORUS_DEMO_CATALOG: '0' });
     // Each user's devices alternate between the nodes (A, B, A for even users; B, A, B for odd ones).
-    const twoNodes = await phase(ctx, 'two nodes', [a, b], (user, device) => ((user + device) % 2 === 0 ? a : b));
+    const split = (user: number, device: number) => ((user + device) % 2 === 0 ? a : b);
+    const twoNodesLight = light ? await phase(ctx, 'two nodes, light', [a, b], split, light) : undefined;
+    const twoNodes = await phase(ctx, 'two nodes', [a, b], split, full);
 
-    const report = buildReport(config, machine, code, { setupSeconds, oneNode, twoNodes }, startedAt);
+    const report = buildReport(config, machine, code, { setupSeconds, oneNode, twoNodes, oneNodeLight, twoNodesLight }, startedAt);
     console.log(formatReport(report));
     await writeResults('player', report);
   } finally {
@@ -98,9 +104,18 @@ export async function run(): Promise<void> {
   }
 }
 
+interface PhaseSize {
+  /** The first `users` users take part. */
+  users: number;
+  seconds: number;
+  /** Whether memory is read before and after connecting. */
+  memory: boolean;
+}
+
 /** Memory before and after connecting every device, then a warm-up and a measured run of commands. */
-async function phase(ctx: Context, label: string, nodes: Node[], nodeOf: (user: number, device: number) => Node): Promise<PhaseResult> {
-  const { config, users, load } = ctx;
+async function phase(ctx: Context, label: string, nodes: Node[], nodeOf: (user: number, device: number) => Node, size: PhaseSize): Promise<PhaseResult> {
+  const { config, load } = ctx;
+  const users = ctx.users.slice(0, size.users);
   const specs: UserSpec[] = users.map((user, u) => ({
     userId: user.userId,
     token: user.token,
@@ -110,14 +125,15 @@ async function phase(ctx: Context, label: string, nodes: Node[], nodeOf: (user: 
   await load.call('connect', { users: specs.slice(0, Math.min(20, specs.length)), concurrency: 16 });
   await load.call('close', {});
   await sleep(1_000);
-  const before = await Promise.all(nodes.map((n) => n.memory()));
+  const before = size.memory ? await Promise.all(nodes.map((n) => n.memory())) : [];
   log(`${label}: connecting ${formatRate(specs.length * config.devices)} devices`);
   const connect = await load.call('connect', { users: specs, concurrency: config.connectConcurrency });
   log(`${label}: ${formatRate(connect.devices)} devices connected in ${connect.seconds.toFixed(1)} s${connect.failed > 0 ? `; ${connect.failed} failed: ${connect.failures.join('; ')}` : ''}`);
   try {
-    await sleep(2_000);
-    const after = await Promise.all(nodes.map((n) => n.memory()));
-    const memory: NodeMemory[] = nodes.map((node, i) => {
+    if (size.memory) await sleep(2_000);
+    const after = size.memory ? await Promise.all(nodes.map((n) => n.memory())) : [];
+    const memory: NodeMemory[] = after.map((_, i) => {
+      const node = nodes[i]!;
       const connected = specs.reduce((sum, u) => sum + u.devices.filter((d) => d.node === node.name).length, 0) - (connect.failedByNode[node.name] ?? 0);
       const per = (key: keyof Memory) => (after[i]![key] - before[i]![key]) / Math.max(1, connected);
       return {
@@ -129,11 +145,11 @@ async function phase(ctx: Context, label: string, nodes: Node[], nodeOf: (user: 
       };
     });
     for (const m of memory) log(`${label}: ${m.node}: ${formatRate(m.perDevice.rss)} B RSS, ${formatRate(m.perDevice.heapUsed)} B JS heap per connected device (${formatRate(m.devices)} devices)`);
-    log(`${label}: warm-up ${config.warmupSeconds} s, then ${config.seconds} s at ${formatRate(users.length / config.intervalSeconds)} commands/s`);
+    log(`${label}: warm-up ${config.warmupSeconds} s, then ${size.seconds} s at ${formatRate(users.length / config.intervalSeconds)} commands/s`);
     const warmUp = await load.call('run', { intervalSeconds: config.intervalSeconds, seconds: config.warmupSeconds, measured: false, seed: config.seed });
     const groups = await cpuGroups(ctx, nodes);
     const cpuBefore = sampleCpu(groups);
-    const measured = await load.call('run', { intervalSeconds: config.intervalSeconds, seconds: config.seconds, measured: true, seed: config.seed + 1 });
+    const measured = await load.call('run', { intervalSeconds: config.intervalSeconds, seconds: size.seconds, measured: true, seed: config.seed + 1 });
     const cores = coresUsed(cpuBefore, sampleCpu(groups));
     cores.rest = cores.machine! - Object.entries(cores).reduce((sum, [name, c]) => (name === 'machine' ? sum : sum + c), 0);
     const latencies = await load.call('latencies', { timeoutMs: 5_000 });

@@ -34,7 +34,12 @@ export interface Figures {
   setupSeconds: number;
   oneNode: PhaseResult;
   twoNodes: PhaseResult;
+  /** The same with a quarter of the users (below saturation), for context. */
+  oneNodeLight: PhaseResult | undefined;
+  twoNodesLight: PhaseResult | undefined;
 }
+
+const allPhases = (f: Figures) => [f.oneNodeLight, f.oneNode, f.twoNodesLight, f.twoNodes].filter((p): p is PhaseResult => p !== undefined);
 
 export interface PlayerTarget {
   target: string;
@@ -57,8 +62,10 @@ export interface Report {
   results: Figures;
   targets: PlayerTarget[];
   allTargetsMet: boolean;
-  /** Whether the load process was saturated in a measured run (its figures then include its own queueing). */
+  /** Whether the load process was saturated by its own work in a full-size run (its figures then include its own queueing). */
   loadSaturated: boolean;
+  /** Whether its timers were late past the bound in a full-size run (its own work, or a machine busy with other work). */
+  loadStarved: boolean;
   limits: string[];
 }
 
@@ -97,7 +104,8 @@ export function buildReport(config: Config, machine: MachineInfo, code: CodeVers
     results: figures,
     targets,
     allTargetsMet: targets.every((t) => t.met),
-    loadSaturated: saturated(oneNode.run) || saturated(twoNodes.run),
+    loadSaturated: oneNode.run.loadEventLoop >= SATURATED_LOOP || twoNodes.run.loadEventLoop >= SATURATED_LOOP,
+    loadStarved: saturated(oneNode.run) || saturated(twoNodes.run),
     limits: limits(config, machine, figures),
   };
 }
@@ -110,11 +118,11 @@ const coresOf = (p: PhaseResult) =>
 
 function limits(config: Config, machine: MachineInfo, f: Figures): string[] {
   const out: string[] = [];
-  const rate = config.users / config.intervalSeconds;
-  for (const p of [f.oneNode, f.twoNodes]) {
+  const rate = (p: PhaseResult) => p.connect.devices / config.devices / config.intervalSeconds;
+  for (const p of allPhases(f)) {
     const serverCores = p.nodes.reduce((sum, n) => sum + (p.cores[n] ?? 0), 0) + (p.cores['pg backends'] ?? 0) + (p.cores.redis ?? 0);
     out.push(
-      `${p.label}: ${formatRate(p.run.commands / p.run.seconds)} commands/s made (${formatRate(rate)} intended; ${p.run.skipped} passed over while the user's previous one was unanswered). ` +
+      `${p.label}: ${formatRate(p.run.commands / p.run.seconds)} commands/s made (${formatRate(rate(p))} intended; ${p.run.skipped} passed over while the user's previous one was unanswered). ` +
         `Each command is a read of the player stream after the cached state and one append (a Postgres commit), then one state frame to each of the user's ${config.devices} devices` +
         (p.nodes.length > 1 ? ' (on the other node through a Redis publish)' : '') +
         `. Server side (Chorus, its Postgres backends, Redis) used ${serverCores.toFixed(2)} cores, ${((serverCores / (p.run.commands / p.run.seconds)) * 1_000).toFixed(2)} ms of CPU per command; ` +
@@ -122,7 +130,7 @@ function limits(config: Config, machine: MachineInfo, f: Figures): string[] {
         `The command's own result came back in p50 ${formatMs(p.latencies.result.p50)} / p99 ${formatMs(p.latencies.result.p99)} ms.`,
     );
   }
-  for (const p of [f.oneNode, f.twoNodes]) {
+  for (const p of allPhases(f)) {
     const r = p.run;
     out.push(
       `Load process, ${p.label} (${formatRate(p.connect.devices)} sockets in one Node process): event loop ${Math.round(r.loadEventLoop * 100)}% busy, ` +
@@ -134,11 +142,14 @@ function limits(config: Config, machine: MachineInfo, f: Figures): string[] {
             : `not saturated; its delay is in every latency (a frame waits for the loop before it is timed).`),
     );
   }
-  const two = f.twoNodes.latencies;
-  out.push(
-    `Two nodes, each arrival on its own: devices on the sender's node p50 ${formatMs(two.sameNode.p50)} / p99 ${formatMs(two.sameNode.p99)} ms, ` +
-      `on the other node (the Redis path) p50 ${formatMs(two.crossNode.p50)} / p99 ${formatMs(two.crossNode.p99)} ms.`,
-  );
+  for (const p of [f.twoNodesLight, f.twoNodes]) {
+    if (!p) continue;
+    const two = p.latencies;
+    out.push(
+      `${p.label}, each arrival on its own: devices on the sender's node p50 ${formatMs(two.sameNode.p50)} / p99 ${formatMs(two.sameNode.p99)} ms, ` +
+        `on the other node (the Redis path) p50 ${formatMs(two.crossNode.p50)} / p99 ${formatMs(two.crossNode.p99)} ms.`,
+    );
+  }
   const mem = (p: PhaseResult) => p.memory.map((m) => `${m.node} ${formatRate(m.perDevice.rss)} B RSS / ${formatRate(m.perDevice.heapUsed)} B JS heap (${formatRate(m.devices)} devices)`).join('; ');
   out.push(
     `Memory per connected device, after forced full collections (including the user's player state kept on the node and its room): one node: ${mem(f.oneNode)}; two nodes: ${mem(f.twoNodes)}. ` +
@@ -151,7 +162,7 @@ const summaryCells = (s: LatencySummary) => [formatMs(s.p50), formatMs(s.p99), f
 
 export function formatReport(report: Report): string {
   const { oneNode, twoNodes } = report.results;
-  const phases = [oneNode, twoNodes];
+  const phases = allPhases(report.results);
   const latency = formatTable(
     ['phase', 'sockets', 'commands/s', 'applied', 'to all devices', 'all p50', 'all p99', 'all max', 'cross-node p99', 'result p99'],
     phases.map((p) => [
@@ -167,7 +178,7 @@ export function formatReport(report: Report): string {
   );
   const memory = formatTable(
     ['phase', 'node', 'devices', 'RSS B/device', 'heap B/device', 'external B/device', 'connect s'],
-    phases.flatMap((p) =>
+    [oneNode, twoNodes].flatMap((p) =>
       p.memory.map((m) => [p.label, m.node, formatRate(m.devices), formatRate(m.perDevice.rss), formatRate(m.perDevice.heapUsed), formatRate(m.perDevice.external), p.connect.seconds.toFixed(1)]),
     ),
   );
