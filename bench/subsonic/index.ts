@@ -144,7 +144,7 @@ function buildReport(config: Config, workload: Workload, runs: ScenarioRun[], pr
       'Chorus runs in a process of its own (bench/http/server.ts: loadConfig + startChorus, as npm start) on a fresh Postgres database and a Redis key prefix of its own, LOG_LEVEL=warn, projections in the same process; the catalog is written to the store before it starts (the demo generator at BENCH_SUBSONIC_ARTISTS artists).',
       `autocannon in a second process (bench/http/load.ts): ${config.connections} keep-alive connections, closed loop, no pipelining; ${config.seconds} s measured after ${config.warmupSeconds} s of warm-up with the same requests; the server is let go quiet between runs.`,
       'A Subsonic failure is an HTTP 200 with status "failed": before each run the distinct requests of two connections are sent once and must answer status "ok" with results.',
-      'The /v1 routes use the same account (its access token) and the same read models; they keep answers per read-model version (http/read-cache.ts), the Subsonic methods do not.',
+      'The /v1 routes use the same account (its access token) and the same read models; they keep whole answers per read-model version (application/read-cache.ts); the Subsonic methods keep only the catalog part that is the same for every user, and look up stars and play counts (and sign-in) on every call.',
       'Targets per Subsonic run: p99 < 20 ms, p99 <= 1.5x the /v1 peer\'s and requests/s >= the peer\'s / 1.5, no failed request.',
     ],
     results: runs,
