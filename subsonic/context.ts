@@ -62,6 +62,19 @@ export interface Method {
   run(context: MethodContext): Promise<MethodResult>;
 }
 
+/**
+ * One value per SubsonicDeps (per server): the answer caches of the methods. Several servers may
+ * run in one process (the tests), each with its own read models.
+ */
+export function perDeps<T>(make: (deps: SubsonicDeps) => T): (deps: SubsonicDeps) => T {
+  const made = new WeakMap<SubsonicDeps, T>();
+  return (deps) => {
+    let value = made.get(deps);
+    if (value === undefined) made.set(deps, (value = make(deps)));
+    return value;
+  };
+}
+
 /** Waits (bounded) until the read models `names` show a write at `position`. */
 export async function readYourWrite(deps: SubsonicDeps, names: readonly string[], position: string | undefined): Promise<void> {
   if (position === undefined) return;

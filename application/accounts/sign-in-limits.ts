@@ -46,11 +46,16 @@ export class SignInLimits {
    * against both. An app that signs in right makes any number of calls.
    */
   async check(username: string, address: string): Promise<void> {
-    const { windowSeconds } = this.settings;
-    const byAddress = await this.cache.hit(key('addr', address), windowSeconds, 0);
-    if (byAddress.count >= this.settings.attemptsPerAddress) throw limited(byAddress.resetInSeconds);
-    const byAccount = await this.cache.hit(key('user', username.toLowerCase()), windowSeconds, 0);
-    if (byAccount.count >= this.settings.failuresPerAccount) throw limited(byAccount.resetInSeconds);
+    // One read of both counts (a missing key is a window with nothing counted yet); the window's
+    // reset time is asked for only when the answer is a refusal.
+    const keys = [key('addr', address), key('user', username.toLowerCase())] as const;
+    const [byAddress, byAccount] = await this.cache.mget(keys);
+    if (Number(byAddress ?? 0) >= this.settings.attemptsPerAddress) throw limited(await this.resetIn(keys[0]));
+    if (Number(byAccount ?? 0) >= this.settings.failuresPerAccount) throw limited(await this.resetIn(keys[1]));
+  }
+
+  private async resetIn(windowKey: string): Promise<number> {
+    return (await this.cache.hit(windowKey, this.settings.windowSeconds, 0)).resetInSeconds;
   }
 
   async failedFrom(username: string, address: string): Promise<void> {

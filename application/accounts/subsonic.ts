@@ -16,6 +16,9 @@ import type { AccountDeps } from './context.js';
 import { AccountError } from './errors.js';
 import { checkPassword } from './passwords.js';
 import { isId } from '../../domain/shared/ids.js';
+import type { SealedSecret } from '../../gateways/credentials/port.js';
+import { Lru } from '../lru.js';
+import type { SecretBox } from './secret-box.js';
 
 
 export interface SubsonicUser {
@@ -60,17 +63,41 @@ export type SubsonicProof = { password: string } | { token: string; salt: string
  * Checks a Subsonic sign-in (`u` with `p`, or with `t` and `s`): the user id, or undefined for an
  * unknown user, no app password or a wrong one. Apps sign every request, so only failures are
  * counted by SignInLimits (per account and per address); over a limit, SIGN_IN_RATE_LIMITED.
+ * The limit check and the lookup (one round trip each) run at once.
  */
 export async function authenticateSubsonic(deps: AccountDeps, username: string, proof: SubsonicProof, address: string): Promise<string | undefined> {
-  await deps.limits.check(username, address);
-  const user = await findSubsonicUser(deps, username);
-  const password = user && (await subsonicPasswordOf(deps, user.userId));
+  const [, user] = await Promise.all([deps.limits.check(username, address), signInOf(deps, username)]);
+  const password = user?.password && openPassword(deps.box, user.userId, user.password);
   const ok = password !== undefined && ('password' in proof ? same(proof.password, password) : same(proof.token.toLowerCase(), md5(password + proof.salt)));
   if (!ok) {
     await deps.limits.failedFrom(username, address);
     return undefined;
   }
   return user!.userId;
+}
+
+/** Who `u` names, with the sealed app password: as findSubsonicUser and subsonicPasswordOf, in one lookup. */
+async function signInOf(deps: Pick<AccountDeps, 'credentials'>, username: string) {
+  if (typeof username !== 'string') return undefined;
+  return deps.credentials.subsonicSignIn(USERNAME.test(username) ? username : undefined, isId(username) ? username : undefined);
+}
+
+/**
+ * App passwords opened so far, per SecretBox (each server has its own keys): a sealed value is
+ * authenticated, so the same sealed value of the same user always opens to the same text, and a
+ * new password is a new sealed value. Saves the AES-GCM open on every signed call.
+ */
+const opened = new WeakMap<SecretBox, Lru<string, string>>();
+
+function openPassword(box: SecretBox, userId: string, sealed: SealedSecret): string | undefined {
+  let known = opened.get(box);
+  if (!known) opened.set(box, (known = new Lru(1_000)));
+  const key = `${userId}\u0000${sealed.keyId}\u0000${sealed.sealed}`;
+  const hit = known.get(key);
+  if (hit !== undefined) return hit;
+  const plain = box.open(sealed, userId);
+  if (plain !== undefined) known.set(key, plain);
+  return plain;
 }
 
 const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');

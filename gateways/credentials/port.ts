@@ -45,6 +45,14 @@ export interface SealedSecret {
   sealed: string;
 }
 
+export interface SubsonicSignIn {
+  userId: string;
+  /** The account's username, or the user id for a user without a local account. */
+  username: string;
+  /** Undefined when the user has no app password. */
+  password: SealedSecret | undefined;
+}
+
 export interface ApiKeyRecord {
   keyId: string;
   userId: string;
@@ -96,6 +104,12 @@ export interface CredentialsStore {
   // ---- Subsonic app passwords
   setSubsonicPassword(userId: string, secret: SealedSecret, at: string): Promise<void>;
   subsonicPassword(userId: string): Promise<SealedSecret | undefined>;
+  /**
+   * Who signs in to a Subsonic app as `username` (a local account's, any case) or, when no
+   * account has that name, as `userId` (a user with an app password), with the app password, in
+   * one round trip (apps sign every call). Either may be undefined when the name cannot be one.
+   */
+  subsonicSignIn(username: string | undefined, userId: string | undefined): Promise<SubsonicSignIn | undefined>;
   deleteSubsonicPassword(userId: string): Promise<boolean>;
 
   // ---- API keys (the apiKeyAuthentication extension of OpenSubsonic)

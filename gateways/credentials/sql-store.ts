@@ -11,6 +11,7 @@ import type {
   NewRefreshToken,
   RotateOutcome,
   SealedSecret,
+  SubsonicSignIn,
   StoredSigningKey,
 } from './port.js';
 import { CREDENTIALS_SCHEMA } from './schema.js';
@@ -171,6 +172,24 @@ export class SqlCredentialsStore implements CredentialsStore {
   async subsonicPassword(userId: string): Promise<SealedSecret | undefined> {
     const [row] = await this.sql.query<{ key_id: string; sealed: string }>(`select key_id, sealed from cred_subsonic_passwords where user_id = $1`, [userId]);
     return row && { keyId: row.key_id, sealed: row.sealed };
+  }
+
+  async subsonicSignIn(username: string | undefined, userId: string | undefined): Promise<SubsonicSignIn | undefined> {
+    if (username === undefined && userId === undefined) return undefined;
+    const [row] = await this.sql.query<{ user_id: string; username: string; key_id: string | null; sealed: string | null }>(
+      `select found.user_id, found.username, found.key_id, found.sealed from (
+         select 0 as rank, a.user_id, a.username, p.key_id, p.sealed
+           from cred_accounts a left join cred_subsonic_passwords p on p.user_id = a.user_id
+          where a.username_key = $1
+         union all
+         select 1 as rank, p.user_id, p.user_id as username, p.key_id, p.sealed
+           from cred_subsonic_passwords p
+          where p.user_id = $2
+       ) found order by found.rank limit 1`,
+      [username === undefined ? null : usernameKey(username), userId ?? null],
+    );
+    if (!row) return undefined;
+    return { userId: row.user_id, username: row.username, password: row.key_id !== null && row.sealed !== null ? { keyId: row.key_id, sealed: row.sealed } : undefined };
   }
 
   async deleteSubsonicPassword(userId: string): Promise<boolean> {

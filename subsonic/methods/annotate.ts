@@ -17,16 +17,22 @@ async function starredIn(deps: SubsonicDeps, userId: string, kind: 'tracks' | 'a
   return found;
 }
 
-export async function songsFor(deps: SubsonicDeps, userId: string, tracks: readonly Track[]): Promise<Payload[]> {
+/** `covers`: the albums of `tracks` that have cover art, when the caller knows them already. */
+export async function songsFor(deps: SubsonicDeps, userId: string, tracks: readonly Track[], knownCovers?: ReadonlySet<string>): Promise<Payload[]> {
   if (tracks.length === 0) return [];
   const ids = tracks.map((t) => t.id);
   const [starred, covers, counts] = await Promise.all([
     starredIn(deps, userId, 'tracks', ids),
-    albumsWithCover(deps.sql, tracks.map((t) => t.albumId)),
+    knownCovers ?? albumsWithCover(deps.sql, tracks.map((t) => t.albumId)),
     playCounts(deps.cache, deps.projections.cacheKeys('play-counts'), ids).catch(() => ids.map(() => 0)),
   ]);
   const plays = new Map(ids.map((id, i) => [id, counts[i] ?? 0]));
   return tracks.map((t) => song(t, { starred, covers, plays }));
+}
+
+/** The albums of `tracks` that have cover art (for songsFor). */
+export function coversOf(deps: SubsonicDeps, tracks: readonly Track[]): Promise<ReadonlySet<string>> {
+  return albumsWithCover(deps.sql, tracks.map((t) => t.albumId));
 }
 
 export async function albumsFor(_deps: SubsonicDeps, _userId: string, albums: readonly ListedAlbum[]): Promise<Payload[]> {

@@ -3,6 +3,7 @@
  * getTopSongs, getSimilarSongs2. Lists that depend on listening come from the play read models
  * (the user's play counts and recent plays, the all-time chart).
  */
+import { ReadCache } from '../../application/read-cache.js';
 import { topTracks } from '../../projections/cache/charts.js';
 import { playCounts, userTopTracks } from '../../projections/cache/play-counts.js';
 import { recentPlays } from '../../projections/cache/recent-plays.js';
@@ -10,7 +11,7 @@ import { artistByName, artistsByIds, listAlbums, listTracks, tracksOfArtists, ty
 import { getTrack, getTracks, type Track } from '../../projections/sql/catalog-queries.js';
 import { followedArtists, likedTracks } from '../../projections/sql/follows.js';
 import { getUser } from '../../projections/sql/users.js';
-import type { Method, MethodContext } from '../context.js';
+import { perDeps, type Method, type MethodContext } from '../context.js';
 import type { Payload } from '../envelope.js';
 import { SubsonicError, missing, notFound } from '../errors.js';
 import { album } from '../mapping.js';
@@ -47,6 +48,8 @@ async function albumsFromTracks(context: MethodContext, trackIds: readonly strin
   return (await listAlbums(context.deps.sql, { order: 'ids', ids, limit: ids.length })).map((a) => album(a));
 }
 
+const catalogLists = perDeps((deps) => new ReadCache<Payload[]>(deps, ['catalog'], 2_000));
+
 async function albumList(context: MethodContext): Promise<Payload[]> {
   const { deps, params, userId } = context;
   const type = params.required('type');
@@ -57,25 +60,26 @@ async function albumList(context: MethodContext): Promise<Payload[]> {
   const offset = params.int('offset', { min: 0, max: 100_000, fallback: 0 });
   const page = { limit: size, offset };
   const sql = deps.sql;
+  // Lists made from the catalog alone are the same for every user: kept per catalog version.
+  const listed = (listing: AlbumListing) => catalogLists(deps).get(JSON.stringify(listing), async () => (await listAlbums(sql, listing)).map((a) => album(a)));
   switch (type as AlbumListType) {
     case 'random':
       return (await listAlbums(sql, { order: 'random', limit: size })).map((a) => album(a));
     case 'newest':
-      return (await listAlbums(sql, { order: 'newest', ...page })).map((a) => album(a));
+      return listed({ order: 'newest', ...page });
     case 'alphabeticalByName':
-      return (await listAlbums(sql, { order: 'name', ...page })).map((a) => album(a));
+      return listed({ order: 'name', ...page });
     case 'alphabeticalByArtist':
-      return (await listAlbums(sql, { order: 'artist', ...page })).map((a) => album(a));
+      return listed({ order: 'artist', ...page });
     case 'byYear': {
       const fromYear = params.int('fromYear', YEARS);
       const toYear = params.int('toYear', YEARS);
       if (fromYear === undefined) throw missing('fromYear');
       if (toYear === undefined) throw missing('toYear');
-      const listing: AlbumListing = { order: 'oldest', fromYear, toYear, ...page };
-      return (await listAlbums(sql, listing)).map((a) => album(a));
+      return listed({ order: 'oldest', fromYear, toYear, ...page });
     }
     case 'byGenre':
-      return (await listAlbums(sql, { order: 'name', genre: params.required('genre'), ...page })).map((a) => album(a));
+      return listed({ order: 'name', genre: params.required('genre'), ...page });
     case 'frequent': {
       const top = await userTopTracks(deps.cache, deps.projections.cacheKeys('play-counts'), userId, PLAYS_LOOKED_AT);
       return albumsFromTracks(context, top.map((t) => t.trackId), size, offset);

@@ -4,8 +4,11 @@
  * (application/playlist-edits.ts): a song a Subsonic app adds is seen at once by the y-websocket
  * clients on the playlist, and `songIndexToRemove` names the entries at the moment of the call.
  * Each write answers once the read models show it, so the app's next read sees its write.
+ * getPlaylist keeps what the read models say of a playlist per version of those read models;
+ * access, stars and play counts are looked up for each call.
  */
 import { changeDetails, changeItems, createPlaylist, deletePlaylist } from '../../application/playlist-edits.js';
+import { ReadCache } from '../../application/read-cache.js';
 import { playlistState } from '../../application/facts.js';
 import { canEdit, canRead, type PlaylistAccessFacts } from '../../domain/playlist/access.js';
 import { getTracks, type Track } from '../../projections/sql/catalog-queries.js';
@@ -16,10 +19,10 @@ import { playlistView } from '../../projections/sql/playlist-view.js';
 import { getPlaylist as readPlaylist, playlistsOf, type Playlist } from '../../projections/sql/playlists.js';
 import { getUser } from '../../projections/sql/users.js';
 import { findSubsonicUser } from '../../application/accounts/subsonic.js';
-import { readYourWrite, type Method, type MethodContext, type SubsonicDeps } from '../context.js';
+import { perDeps, readYourWrite, type Method, type MethodContext, type SubsonicDeps } from '../context.js';
 import type { Payload } from '../envelope.js';
 import { SubsonicError, missing, notAllowed, notFound } from '../errors.js';
-import { songsFor } from './annotate.js';
+import { coversOf, songsFor } from './annotate.js';
 import { subsonicName } from './system.js';
 
 const READS = ['playlists', 'playlist-items'];
@@ -97,24 +100,41 @@ async function tracksOf(deps: SubsonicDeps, trackIds: readonly string[]): Promis
   return trackIds.map((id) => found.get(id)).filter((t): t is Track => t !== undefined);
 }
 
+/** A playlist as the read models show it, the same for every user: who may read it is checked per call. */
+interface StoredPlaylist {
+  described: Described;
+  /** Its summary; `readonly` depends on the user. */
+  summary: Payload;
+  tracks: Track[];
+  covers: ReadonlySet<string>;
+}
+
+/** Kept per version of every read model they come from (a playlist of 10,000 songs is ~10 MB here, hence few). */
+const storedPlaylists = perDeps((deps) => new ReadCache<StoredPlaylist | null>(deps, [...READS, 'catalog', 'users'], 200));
+
+async function storedPlaylist(deps: SubsonicDeps, id: string): Promise<StoredPlaylist | null> {
+  const view = await playlistView(deps.sql, id);
+  const row = view && !view.deleted ? await readPlaylist(deps.sql, id) : undefined;
+  if (!view || view.deleted || !row) return null;
+  const described: Described = { ...row, collaborators: new Map(row.collaborators.map((c) => [c.userId, c.role])) };
+  const [[summary], tracks] = await Promise.all([summaries(deps, row.ownerId, [described]), tracksOf(deps, view.items.map((i) => i.trackId))]);
+  return { described, summary: summary!, tracks, covers: await coversOf(deps, tracks) };
+}
+
 /** A playlist with its songs, as the user may see it; error 70 when they may not. */
 async function withSongs(context: MethodContext, id: string): Promise<Payload> {
   const { deps, userId } = context;
-  const view = await playlistView(deps.sql, id);
-  const row = view && !view.deleted ? await readPlaylist(deps.sql, id) : undefined;
-  if (!view || view.deleted || !row) {
+  const stored = await storedPlaylists(deps).get(id, () => storedPlaylist(deps, id));
+  if (!stored) {
     // Not in the read models (yet): the stream says whether it exists.
     const state = await playlistState(deps.store, id);
     if (state.status !== 'active' || !canRead(state, userId)) throw notFound(`playlist ${id}`);
     const owners = await ownerNames(deps, [state.ownerId]);
     return { id, name: state.name, comment: state.description, owner: owners.get(state.ownerId)!, public: state.public, songCount: 0, duration: 0, created: deps.now().toISOString(), changed: deps.now().toISOString(), readonly: !canEdit(state, userId), entry: [] };
   }
-  const described: Described = { ...row, collaborators: new Map(row.collaborators.map((c) => [c.userId, c.role])) };
-  if (!canRead(facts(described), userId)) throw notFound(`playlist ${id}`);
-  const [summary] = await summaries(deps, userId, [described]);
-  const tracks = await tracksOf(deps, view.items.map((i) => i.trackId));
-  const entry = await songsFor(deps, userId, tracks);
-  return { ...summary, songCount: entry.length, entry };
+  if (!canRead(facts(stored.described), userId)) throw notFound(`playlist ${id}`);
+  const entry = await songsFor(deps, userId, stored.tracks, stored.covers);
+  return { ...stored.summary, readonly: !canEdit(facts(stored.described), userId), songCount: entry.length, entry };
 }
 
 const metadata = (context: MethodContext) => ({ actorId: context.userId, correlationId: context.request.id });

@@ -114,6 +114,24 @@ export function describeCredentialsContract(label: string, open: () => Promise<C
       expect(await store.accountByUserId(a.userId)).toBeUndefined();
     });
 
+    it('finds a Subsonic sign-in by username (any case) before a user id, with the app password, in one lookup', async () => {
+      const a = account();
+      const b = account();
+      await store.createAccount(a);
+      await store.createAccount(b);
+      expect(await store.subsonicSignIn(a.username.toUpperCase(), undefined)).toEqual({ userId: a.userId, username: a.username, password: undefined });
+      await store.setSubsonicPassword(a.userId, { keyId: 'k1', sealed: 'AAAA' }, at);
+      expect(await store.subsonicSignIn(a.username, a.userId)).toEqual({ userId: a.userId, username: a.username, password: { keyId: 'k1', sealed: 'AAAA' } });
+      // A user id signs in only when no account has the name, and only with an app password.
+      const idOnly = `u-${randomUUID()}`;
+      expect(await store.subsonicSignIn(undefined, idOnly)).toBeUndefined();
+      await store.setSubsonicPassword(idOnly, { keyId: 'k1', sealed: 'CCCC' }, at);
+      expect(await store.subsonicSignIn(undefined, idOnly)).toEqual({ userId: idOnly, username: idOnly, password: { keyId: 'k1', sealed: 'CCCC' } });
+      expect(await store.subsonicSignIn(b.username, idOnly)).toEqual({ userId: b.userId, username: b.username, password: undefined });
+      expect(await store.subsonicSignIn('nobody-here', undefined)).toBeUndefined();
+      expect(await store.subsonicSignIn(undefined, undefined)).toBeUndefined();
+    });
+
     it('API keys: found only with their secret, listed per user, revoked only by their owner', async () => {
       const a = account();
       const b = account();
