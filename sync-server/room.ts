@@ -41,6 +41,9 @@ type Origin =
   | { kind: 'fanout' }
   | { kind: 'load' };
 
+/** A compaction that was not stored is tried again after about this long if no edit comes first. */
+const COMPACT_RETRY_MS = 1_000;
+
 const STORE: Origin = { kind: 'store' };
 const FANOUT: Origin = { kind: 'fanout' };
 const LOAD: Origin = { kind: 'load' };
@@ -86,6 +89,7 @@ export class Room {
   private bytesSinceCompaction = 0;
   private stateBytes = 0;
   private compacting: Promise<void> | undefined;
+  private compactRetry: NodeJS.Timeout | undefined;
   private closed = false;
   /** When the room last had a peer or an edit (for unloading idle rooms). */
   lastActive = Date.now();
@@ -310,35 +314,48 @@ export class Room {
       this.bytesSinceCompaction += item.update.byteLength;
     }
     this.editsSinceCompaction += edits;
+    this.maybeCompact();
+  }
+
+  /**
+   * Starts a compaction when enough has been stored since the last one. One that was not stored
+   * (edits kept landing, or the store failed) is tried again by the next stored batch or, if none
+   * comes (the last edits landed while it ran), by a timer.
+   */
+  private maybeCompact(): void {
     if (
-      this.editsSinceCompaction >= this.options.compactEvery &&
-      this.bytesSinceCompaction >= this.stateBytes / 4 &&
-      !this.compacting &&
-      !this.closed
+      this.editsSinceCompaction < this.options.compactEvery ||
+      this.bytesSinceCompaction < this.stateBytes / 4 ||
+      this.compacting !== undefined ||
+      this.closed
     ) {
-      const state = Y.encodeStateAsUpdate(this.doc);
-      const counted = { edits: this.editsSinceCompaction, bytes: this.bytesSinceCompaction, stateBytes: this.stateBytes };
-      this.editsSinceCompaction = 0;
-      this.bytesSinceCompaction = 0;
-      this.stateBytes = state.byteLength;
-      // Not stored (edits kept landing, or the store failed): the edits still count, so the next
-      // stored batch tries again rather than waiting for compactEvery more.
-      const retryLater = (): void => {
-        this.editsSinceCompaction += counted.edits;
-        this.bytesSinceCompaction += counted.bytes;
-        this.stateBytes = counted.stateBytes;
-      };
-      this.compacting = this.hooks
-        .compact(this.playlistId, state)
-        .then((stored) => {
-          if (!stored) retryLater();
-        })
-        .catch((error: unknown) => {
-          retryLater();
-          this.logger.warn({ err: error, playlistId: this.playlistId }, 'sync: compaction failed (will try again later)');
-        })
-        .finally(() => (this.compacting = undefined));
+      return;
     }
+    clearTimeout(this.compactRetry);
+    const state = Y.encodeStateAsUpdate(this.doc);
+    const counted = { edits: this.editsSinceCompaction, bytes: this.bytesSinceCompaction, stateBytes: this.stateBytes };
+    this.editsSinceCompaction = 0;
+    this.bytesSinceCompaction = 0;
+    this.stateBytes = state.byteLength;
+    const retryLater = (): void => {
+      this.editsSinceCompaction += counted.edits;
+      this.bytesSinceCompaction += counted.bytes;
+      this.stateBytes = counted.stateBytes;
+      if (this.closed) return;
+      const delay = COMPACT_RETRY_MS * (0.5 + Math.random());
+      this.compactRetry = setTimeout(() => this.maybeCompact(), delay);
+      this.compactRetry.unref();
+    };
+    this.compacting = this.hooks
+      .compact(this.playlistId, state)
+      .then((stored) => {
+        if (!stored) retryLater();
+      })
+      .catch((error: unknown) => {
+        retryLater();
+        this.logger.warn({ err: error, playlistId: this.playlistId }, 'sync: compaction failed (will try again later)');
+      })
+      .finally(() => (this.compacting = undefined));
   }
 
   /** Taken edits were refused for good (the store would refuse them again): they are dropped. */
@@ -360,6 +377,7 @@ export class Room {
 
   close(): void {
     this.closed = true;
+    clearTimeout(this.compactRetry);
     this.gate?.destroy();
     this.awareness.destroy();
     this.doc.destroy();

@@ -26,6 +26,9 @@ function fakeHooks() {
   const stored: EditBatch[] = [];
   const published: Array<{ playlistId: string; update: Uint8Array }> = [];
   const loads: string[] = [];
+  /** What each compaction answers, first to last (then true); and how many were asked for. */
+  const compactAnswers: boolean[] = [];
+  const compactions = { asked: 0, stored: 0 };
   /** Playlists deleted since. */
   const gone = new Set<string>();
   const hooks: SyncHooks = {
@@ -45,11 +48,16 @@ function fakeHooks() {
       stored.push(...batches);
       return batches.map((_, i): StoreOutcome => ({ kind: 'stored', position: `${stored.length}:${i}` }));
     },
-    compact: async () => true,
+    compact: async () => {
+      compactions.asked += 1;
+      const stored = compactAnswers.shift() ?? true;
+      if (stored) compactions.stored += 1;
+      return stored;
+    },
     tracksExist: async () => new Set(),
     publish: (playlistId, update) => published.push({ playlistId, update }),
   };
-  return { hooks, access, gone, stored, published, loads };
+  return { hooks, access, gone, stored, published, loads, compactAnswers, compactions };
 }
 
 interface World {
@@ -209,5 +217,17 @@ describe('the sync server core, with in-memory hooks', { timeout: 15_000 }, () =
     await server.recheckAccess(PLAYLIST);
     await eventually(() => expect(alice.closeCodes).toContain(CLOSE.NOT_FOUND));
     expect(alice.provider.shouldConnect).toBe(false);
+  });
+
+  it('tries a compaction that was not stored again, even when no edit comes after it', async () => {
+    const { open, fake } = await start({ compactEvery: 3 });
+    fake.compactAnswers.push(false, false);
+    const alice = await open('alice');
+    for (let i = 0; i < 3; i += 1) {
+      rename(alice.doc, `name ${i}`);
+      await eventually(() => expect(fake.stored.flatMap((b) => b.edits).length).toBe(i + 1));
+    }
+    // Two refusals (the stream moved on), then stored: by a timer, since no edit came after the third.
+    await eventually(() => expect(fake.compactions).toEqual({ asked: 3, stored: 1 }), 10_000);
   });
 });
