@@ -192,8 +192,9 @@ export async function startChorus(config: Config, logger: Logger): Promise<Runni
     routes: () => servedRoutes(http),
     close() {
       closing ??= (async () => {
-        await player.close(); // closes the player sockets (1001)
-        await sync.close(); // stores what is queued, closes sockets (1001)
+        // Both close their sockets (1001) at once; the sync server then stores what is queued, for
+        // at most half the shutdown's time, whatever the player's close waits for.
+        await Promise.all([player.close(), sync.close()]);
         await http.close(); // stops accepting, lets in-flight requests finish
         await relay?.stop(); // publishes what it holds, stores its checkpoint
         await recommendations.stop();

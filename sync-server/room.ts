@@ -371,7 +371,9 @@ export class Room {
   /** Gives up what is not stored (the node is closing): HTTP callers get an error, clients send it again when they reconnect. */
   abandon(): number {
     const dropped = this.queue.splice(0);
-    for (const item of dropped) item.waiter?.reject(new StoreBackloggedError('the sync server is closing'));
+    // Relayed already: connected clients hold the edit and send it again when they reconnect.
+    const error = new StoreBackloggedError('the sync server closed before it stored this edit; clients that received it may still store it: read the playlist before sending it again');
+    for (const item of dropped) item.waiter?.reject(error);
     return dropped.length;
   }
 

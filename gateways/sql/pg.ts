@@ -22,6 +22,9 @@ export interface PgClientOptions {
   logger?: Logger;
 }
 
+/** How long close() lets running statements finish before it cancels them. */
+const CLOSE_GRACE_MS = 2_000;
+
 /** SQLSTATE classes that mean the connection, not the statement, failed. */
 const CONNECTION_STATES = /^(08|57P0[1-3])/;
 
@@ -51,6 +54,28 @@ export function createPgClient(options: PgClientOptions): SqlClient {
   // An idle client whose connection drops emits 'error' on the pool; without a handler that
   // would crash the process. The pool discards the client; the next query opens a new one.
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'postgres: idle connection lost'));
+  // The server processes of the pool's connections in use, so that close() can cancel what runs.
+  const busy = new Set<pg.PoolClient>();
+  pool.on('acquire', (client) => busy.add(client));
+  pool.on('release', (_error, client) => busy.delete(client));
+  pool.on('remove', (client) => busy.delete(client as pg.PoolClient));
+
+  /** Cancels the statements running on the pool's connections (they fail with 57014, their transactions roll back). */
+  const cancelRunning = async (): Promise<void> => {
+    const pids = [...busy].map((client) => (client as unknown as { processID: number | null }).processID).filter((pid) => pid !== null);
+    if (pids.length === 0) return;
+    options.logger?.warn({ connections: pids.length }, 'postgres: statements still running at close; cancelling them');
+    const canceller = new pg.Client({ ...config, application_name: `${config.application_name}:cancel` });
+    canceller.on('error', () => undefined);
+    try {
+      await canceller.connect();
+      await canceller.query('SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
+    } catch (error) {
+      options.logger?.warn({ err: error }, 'postgres: cancelling the running statements failed');
+    } finally {
+      await canceller.end().catch(() => undefined);
+    }
+  };
 
   const executor = (runner: pg.Pool | pg.PoolClient): SqlExecutor => ({
     async query<Row extends object>(text: string, params?: readonly SqlParam[]): Promise<Row[]> {
@@ -184,7 +209,14 @@ export function createPgClient(options: PgClientOptions): SqlClient {
     async close(): Promise<void> {
       await Promise.all([...listeners].map((client) => client.end().catch(() => undefined)));
       listeners.clear();
-      await pool.end();
+      // A statement that still runs after a grace (a lock held elsewhere, a hung server) is
+      // cancelled: the pool ends once its connections are back, and closing must end.
+      const grace = setTimeout(() => void cancelRunning(), CLOSE_GRACE_MS);
+      try {
+        await pool.end();
+      } finally {
+        clearTimeout(grace);
+      }
     },
   };
 }

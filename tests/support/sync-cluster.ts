@@ -187,7 +187,8 @@ async function startNode(name: string, env: Record<string, string>, timeoutMs = 
     async stop(signal = 'SIGTERM') {
       const running = child;
       if (!running || running.exitCode !== null || running.signalCode !== null) return running?.exitCode ?? null;
-      const exited = once(running, 'exit');
+      // 'close' comes after 'exit' once the output is read to its end (the last log lines with it).
+      const exited = once(running, 'close');
       running.kill(signal);
       const killer = setTimeout(() => running.kill('SIGKILL'), 15_000);
       const [code] = (await exited) as [number | null];

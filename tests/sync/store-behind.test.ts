@@ -21,6 +21,8 @@ import { demoTrack, eventually, openSynced, order, sleep, type SyncClient } from
 
 const LABEL = 'behind';
 const MAX_UNSTORED_EDITS = 100;
+/** n1's CHORUS_SHUTDOWN_TIMEOUT_MS: the sync server gives up on the store after half of it. */
+const SHUTDOWN_MS = 8_000;
 
 let cluster: SyncCluster;
 let node: SyncNode;
@@ -31,7 +33,7 @@ const clients: SyncClient[] = [];
 
 beforeAll(async () => {
   cluster = await startSyncCluster(LABEL, 0);
-  node = await cluster.addNode('n1', { CHORUS_SYNC_MAX_UNSTORED_EDITS: String(MAX_UNSTORED_EDITS) });
+  node = await cluster.addNode('n1', { CHORUS_SYNC_MAX_UNSTORED_EDITS: String(MAX_UNSTORED_EDITS), CHORUS_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_MS) });
   other = await cluster.addNode('n2');
   owner = await cluster.user('owner');
   editor = await cluster.user('editor');
@@ -54,13 +56,17 @@ async function sharedPlaylist(name: string): Promise<string> {
   return playlistId;
 }
 
-/** The entry ids of the document as the store has it. */
-async function storedEntryIds(playlistId: string): Promise<string[]> {
+/** The entries of the document as the store has it. */
+async function storedEntries(playlistId: string): Promise<Array<{ entryId: string; trackId: string }>> {
   const doc = new Y.Doc();
   for (const update of (await loadDocument(cluster.store, playlistId)).updates) Y.applyUpdate(doc, update);
-  const ids = listEntries(doc).map((e) => e.entryId);
+  const entries = listEntries(doc).map(({ entryId, trackId }) => ({ entryId, trackId }));
   doc.destroy();
-  return ids;
+  return entries;
+}
+
+async function storedEntryIds(playlistId: string): Promise<string[]> {
+  return (await storedEntries(playlistId)).map((e) => e.entryId);
 }
 
 /** Holds every append back: a transaction of the test's own holds an EXCLUSIVE lock on the events table (reads go on). */
@@ -210,5 +216,48 @@ describe('relay first, store right behind', () => {
     expect(http.status).toBe(201);
     await eventually(() => expect(b.entries()).toHaveLength(inserted.length + 1), 10_000);
     expect(await node.metric('chorus_sync_unstored_edits')).toBe(0);
+  });
+
+  it('a SIGTERM while the store hangs ends cleanly in bounded time; the edits it could not store come back from the clients', async () => {
+    const playlistId = await sharedPlaylist('Shut down while held');
+    const a = await open(owner, playlistId, 'a');
+    const [before] = a.insert(['before']);
+    await eventually(async () => expect(await storedEntryIds(playlistId)).toContain(before), 10_000);
+
+    const lock = await holdTheStore();
+    let edit: string | undefined;
+    try {
+      [edit] = a.insert(['held at shutdown']);
+      // The first append waits on the lock; what comes next waits in the queue behind it.
+      await eventually(async () => expect(await node.metric('chorus_sync_unstored_edits')).toBeGreaterThanOrEqual(1), 10_000);
+      const http = owner.api.post(`/v1/playlists/${playlistId}/items`, { trackIds: [demoTrack('http-at-shutdown')] });
+      await eventually(async () => expect(await node.metric('chorus_sync_unstored_edits')).toBeGreaterThanOrEqual(2), 10_000);
+      // Relayed at once, stored never: the client holds the HTTP edit too.
+      await eventually(() => expect(a.entries().map((e) => e.trackId)).toContain(demoTrack('http-at-shutdown')), 10_000);
+      const logged = node.output().length;
+      const started = Date.now();
+      const code = await node.stop('SIGTERM');
+      const took = Date.now() - started;
+      const log = node.output().slice(logged);
+      console.log(`[behind] shutdown with the store held took ${took} ms (limit ${SHUTDOWN_MS} ms), exit code ${code}`);
+      // The sync server gave up on the store at half the time; the rest closed in order, and the
+      // append still waiting on the lock was cancelled: a clean exit (0), not the hard deadline's (1).
+      expect(log).toContain('the store did not take every edit in time');
+      expect(log).not.toContain('shutdown did not finish in time');
+      expect(code).toBe(0);
+      expect(took).toBeLessThan(SHUTDOWN_MS);
+      // The HTTP edit was not stored by this node, and its caller is told so.
+      const answer = await http;
+      expect(answer.status).toBe(503);
+      expect(answer.text).toContain('read the playlist before sending it again');
+      expect(await storedEntryIds(playlistId)).not.toContain(edit);
+    } finally {
+      await lock.release();
+      if (!node.running) await node.start();
+    }
+    // The provider reconnects to the restarted node and sends what it lacks: its own edit, and the
+    // HTTP edit it had received.
+    await eventually(async () => expect(await storedEntryIds(playlistId)).toContain(edit), 60_000, 200);
+    expect((await storedEntries(playlistId)).map((e) => e.trackId)).toContain(demoTrack('http-at-shutdown'));
   });
 });

@@ -99,7 +99,7 @@ export class PostgresSubscription implements Subscription {
       while (!signal.aborted) {
         if (want) {
           try {
-            await tail.refresh(want.refresh, want.generation);
+            if ((await unlessClosed(tail.refresh(want.refresh, want.generation), signal)) === CLOSED) return;
           } catch (error) {
             await retry(error);
             continue;
@@ -137,7 +137,9 @@ export class PostgresSubscription implements Subscription {
         const seen = read.seen;
         let page: Page;
         try {
-          page = await read.page;
+          const outcome = await unlessClosed(read.page, signal);
+          if (outcome === CLOSED) return;
+          page = outcome;
         } catch (error) {
           await retry(error);
           continue;
@@ -172,4 +174,35 @@ export class PostgresSubscription implements Subscription {
       void this.close();
     }
   }
+}
+
+const CLOSED = Symbol('closed');
+
+/**
+ * The read's outcome, or CLOSED as soon as the subscription is closed: closing does not wait for a
+ * read that hangs (a lock held elsewhere, a server that stopped answering). The read goes on and
+ * its outcome, whatever it is, is dropped.
+ */
+function unlessClosed<T>(read: Promise<T>, signal: AbortSignal): Promise<T | typeof CLOSED> {
+  if (signal.aborted) {
+    read.catch(() => undefined);
+    return Promise.resolve(CLOSED);
+  }
+  return new Promise((resolve, reject) => {
+    const onClose = (): void => {
+      read.catch(() => undefined);
+      resolve(CLOSED);
+    };
+    signal.addEventListener('abort', onClose, { once: true });
+    read.then(
+      (value) => {
+        signal.removeEventListener('abort', onClose);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onClose);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
 }
