@@ -177,7 +177,8 @@ describe('opening a playlist', () => {
     });
     await erin.page.goto(`${server.url}/playlist/${id}`);
     await expect.poll(() => entryTitles(erin.page), CONVERGE).toEqual(['Call and Response', 'Canon in the Rain']);
-    expect(held).toBeDefined();
+    // The client shows the snapshot first and then opens the socket: wait until it is held.
+    await expect.poll(() => held !== undefined, CONVERGE).toBe(true);
     await erin.page.getByText('Connecting…').waitFor();
     expect(await erin.page.locator('.drag-handle').count()).toBe(0);
     expect(await erin.page.getByLabel('Search songs to add').count()).toBe(0);
