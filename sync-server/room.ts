@@ -17,6 +17,7 @@ import { trackIdsIn } from '../domain/playlist/document-rules.js';
 import { DomainError } from '../domain/shared/errors.js';
 import { textProblem } from '../application/text.js';
 import * as awarenessProtocol from 'y-protocols/awareness';
+import { Backoff } from '../gateways/backoff.js';
 import { ownAwareness, releaseAwareness } from './awareness.js';
 import { EditGate, EditRefusedError, type GateLimits } from './edit-gate.js';
 import type { Edit, SyncHooks } from './hooks.js';
@@ -41,8 +42,8 @@ type Origin =
   | { kind: 'fanout' }
   | { kind: 'load' };
 
-/** A compaction that was not stored is tried again after about this long if no edit comes first. */
-const COMPACT_RETRY_MS = 1_000;
+/** A compaction that was not stored is tried again after this (doubling up to 30 s) if no edit comes first. */
+const COMPACT_RETRY = { minMs: 1_000, maxMs: 30_000 };
 
 const STORE: Origin = { kind: 'store' };
 const FANOUT: Origin = { kind: 'fanout' };
@@ -90,6 +91,7 @@ export class Room {
   private stateBytes = 0;
   private compacting: Promise<void> | undefined;
   private compactRetry: NodeJS.Timeout | undefined;
+  private readonly compactBackoff = new Backoff(COMPACT_RETRY);
   private closed = false;
   /** When the room last had a peer or an edit (for unloading idle rooms). */
   lastActive = Date.now();
@@ -342,14 +344,14 @@ export class Room {
       this.bytesSinceCompaction += counted.bytes;
       this.stateBytes = counted.stateBytes;
       if (this.closed) return;
-      const delay = COMPACT_RETRY_MS * (0.5 + Math.random());
-      this.compactRetry = setTimeout(() => this.maybeCompact(), delay);
+      this.compactRetry = setTimeout(() => this.maybeCompact(), this.compactBackoff.next());
       this.compactRetry.unref();
     };
     this.compacting = this.hooks
       .compact(this.playlistId, state)
       .then((stored) => {
-        if (!stored) retryLater();
+        if (stored) this.compactBackoff.reset();
+        else retryLater();
       })
       .catch((error: unknown) => {
         retryLater();
