@@ -11,15 +11,23 @@ import { userDecider } from '../../domain/user/decider.js';
 import { userStream } from '../../domain/user/events.js';
 import type { EventStore } from '../../gateways/event-store/port.js';
 import type { SqlExecutor } from '../../gateways/sql/port.js';
+import type { Projections } from '../../projections/manager.js';
 import { getStreamableTrack, type StreamableTrackRow } from '../../projections/sql/catalog.js';
-import { getUser } from '../../projections/sql/users.js';
+import { getUser, type User } from '../../projections/sql/users.js';
 import { loadStream } from '../handle-command.js';
+import { ReadCache } from '../read-cache.js';
 import { mediaPath, signGrant, type MediaKeyRing } from './signing.js';
 
 export interface StreamDeps {
   sql: SqlExecutor;
   /** The user's stream, when the users read model has not caught up with a new user yet. */
   store: EventStore;
+  /**
+   * With them, the track and the listener are kept in the process per content version of the
+   * catalog and users read models (a stream start is then answered without a query); without,
+   * both are read on every offer.
+   */
+  projections?: Pick<Projections, 'contentVersion'>;
   keys: MediaKeyRing;
   /** How long a media URL stays valid (CHORUS_MEDIA_URL_TTL_SECONDS). */
   urlTtlSeconds: number;
@@ -50,9 +58,41 @@ export interface StreamOffer {
 /** Expiries are rounded up to this, so that a listener asking again soon gets the same URLs (caches keep them). */
 const EXPIRY_STEP_SECONDS = 300;
 
+/** What a stream offer reads, kept per read-model version: one per projections (per server). */
+class StreamReads {
+  private readonly tracks: ReadCache<StreamableTrackRow | null>;
+  private readonly users: ReadCache<User | null>;
+
+  constructor(
+    private readonly sql: SqlExecutor,
+    projections: Pick<Projections, 'contentVersion'>,
+  ) {
+    this.tracks = new ReadCache({ projections }, ['catalog'], 20_000);
+    this.users = new ReadCache({ projections }, ['users'], 20_000);
+  }
+
+  track(trackId: string): Promise<StreamableTrackRow | null> {
+    return this.tracks.get(trackId, async () => (await getStreamableTrack(this.sql, trackId)) ?? null);
+  }
+
+  user(userId: string): Promise<User | null> {
+    return this.users.get(userId, async () => (await getUser(this.sql, userId)) ?? null);
+  }
+}
+
+const readsByProjections = new WeakMap<Pick<Projections, 'contentVersion'>, StreamReads>();
+
+function readsOf(deps: Pick<StreamDeps, 'sql' | 'projections'>): Pick<StreamReads, 'track' | 'user'> {
+  const { sql, projections } = deps;
+  if (!projections) return { track: async (id) => (await getStreamableTrack(sql, id)) ?? null, user: async (id) => (await getUser(sql, id)) ?? null };
+  let reads = readsByProjections.get(projections);
+  if (!reads) readsByProjections.set(projections, (reads = new StreamReads(sql, projections)));
+  return reads;
+}
+
 /** The listener's plan and country, from the read model or, for a user registered a moment ago, their stream. */
-export async function listenerOf(deps: Pick<StreamDeps, 'sql' | 'store'>, userId: string): Promise<Listener> {
-  const user = await getUser(deps.sql, userId);
+export async function listenerOf(deps: Pick<StreamDeps, 'sql' | 'store' | 'projections'>, userId: string): Promise<Listener> {
+  const user = await readsOf(deps).user(userId);
   if (user) return { plan: user.plan, country: user.country };
   const { state } = await loadStream(deps.store, userDecider, userStream(userId));
   if (state.status !== 'registered') throw new DomainError('USER_NOT_FOUND', `user ${userId} is not registered`);
@@ -64,7 +104,7 @@ export async function listenerOf(deps: Pick<StreamDeps, 'sql' | 'store'>, userId
  * with TRACK_NOT_FOUND, TRACK_HAS_NO_AUDIO or TRACK_UNAVAILABLE_IN_REGION (DomainError).
  */
 export async function offerStream(deps: StreamDeps, userId: string, trackId: string, requested?: Quality): Promise<StreamOffer> {
-  const track = await getStreamableTrack(deps.sql, trackId);
+  const track = await readsOf(deps).track(trackId);
   if (!track) throw new DomainError('TRACK_NOT_FOUND', `track ${trackId} does not exist`);
   const listener = await listenerOf(deps, userId);
   const quality = decideStream(streamable(track), listener, requested);

@@ -5,9 +5,11 @@
  *    library scan (its worker pool: one ffmpeg job per core): seconds of audio per wall second.
  * 2. Chorus started as bench/http does (its own process, `npm start`'s code, logs to a file), and
  *    nginx (Debian's, sendfile on) on the media folder: the physical-limit peer.
- * 3. Stream start, 200 listeners at once: for Chorus `GET /v1/tracks/:id/stream`, then the first
- *    Range request of the URL it gives, timed to the first byte of media; for nginx the Range
- *    request alone. p50/p99.
+ * 3. Stream start: for Chorus `GET /v1/tracks/:id/stream`, then the first Range request of the
+ *    URL it gives, timed to the first byte of media; for nginx the Range request alone. p50/p99,
+ *    twice: 200 listeners at a steady 200 starts/s (open loop: what a listener waits; the target,
+ *    p99 < 50 ms), and 200 listeners all starting one stream after another (closed loop: the
+ *    server's capacity in starts/s, where latency is queueing behind the other 199).
  * 4. Range reads: 64 KiB windows of the progressive files over 200 keep-alive connections
  *    (node:http in the load process), MB/s and requests/s, Chorus over nginx (target >= 0.5x),
  *    with the cores each process used and the server's CPU per answer (which holds still when
@@ -33,7 +35,7 @@ import { formatMs, formatRate, formatRatio, formatTable } from '../lib/table.js'
 import { sleep } from '../lib/timing.js';
 import { generateClips, ingest, type IngestFigures } from './library.js';
 import { startNginx, type Nginx } from './nginx.js';
-import type { StartPlan, StreamLoadTasks } from './protocol.js';
+import type { StartPlan, StartSchedule, StreamLoadTasks } from './protocol.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const config = {
@@ -41,12 +43,17 @@ const config = {
   trackSeconds: env('BENCH_STREAM_TRACK_SECONDS', 60),
   listeners: env('BENCH_STREAM_LISTENERS', 200),
   startsPerListener: env('BENCH_STREAM_STARTS', 10),
+  startsPerSecond: env('BENCH_STREAM_RATE', 200),
+  pacedSeconds: env('BENCH_STREAM_PACED_SECONDS', 10),
   connections: env('BENCH_STREAM_CONNECTIONS', 200),
   seconds: env('BENCH_STREAM_SECONDS', 10),
   warmupSeconds: env('BENCH_STREAM_WARMUP_SECONDS', 2),
   rangeBytes: env('BENCH_STREAM_RANGE_KIB', 64) * 1024,
 };
 const RATIO_TARGET = 0.5;
+const START_P99_TARGET_MS = 50;
+/** Where to write a CPU profile of the server during Chorus's paced stream starts (`.cpuprofile`), if anywhere. */
+const PROFILE = process.env.BENCH_STREAM_PROFILE;
 const SERVER = new URL('../http/server.ts', import.meta.url);
 const LOAD = new URL('./load.ts', import.meta.url);
 const MB = 1e6;
@@ -129,12 +136,25 @@ export async function run(): Promise<void> {
     nginx = await startNginx(mediaDir, dir);
     log(`${nginx.version} on ${nginx.url}`);
 
-    // Stream starts, Chorus then nginx.
-    log(`stream starts: ${config.listeners} listeners x ${config.startsPerListener}`);
+    // Stream starts, Chorus then nginx: at a steady rate, then all at once.
     const chorusMeasured: Measured = { kind: 'chorus', server, database: database.name };
     const nginxMeasured: Measured = { kind: 'nginx', pid: nginx.pid };
-    const chorusStarts = await starts(load, { kind: 'chorus', base: url, listeners: tokens.map((token) => ({ token })), trackIds }, chorusMeasured);
-    const nginxStarts = await starts(load, { kind: 'nginx', base: nginx.url, listeners: config.listeners, paths: tracks.map((t) => `/${t.file}`) }, nginxMeasured);
+    const chorusPlan: StartPlan = { kind: 'chorus', base: url, listeners: tokens.map((token) => ({ token })), trackIds };
+    const nginxPlan: StartPlan = { kind: 'nginx', base: nginx.url, listeners: config.listeners, paths: tracks.map((t) => `/${t.file}`) };
+    const steady: StartSchedule = { kind: 'paced', perSecond: config.startsPerSecond, seconds: config.pacedSeconds };
+    const burst: StartSchedule = { kind: 'burst', rounds: config.startsPerListener };
+    log(`stream starts: ${config.listeners} listeners, ${config.startsPerSecond}/s for ${config.pacedSeconds} s`);
+    if (PROFILE) await server.call('startProfile', {});
+    const chorusSteady = await starts(load, chorusPlan, steady, chorusMeasured);
+    if (PROFILE) {
+      await server.call('stopProfile', { file: PROFILE });
+      log(`CPU profile of the paced starts written to ${PROFILE}`);
+    }
+    const nginxSteady = await starts(load, nginxPlan, steady, nginxMeasured);
+    log(`stream starts: ${config.listeners} listeners at once x ${config.startsPerListener}`);
+    const chorusBurst = await starts(load, chorusPlan, burst, chorusMeasured);
+    const nginxBurst = await starts(load, nginxPlan, burst, nginxMeasured);
+    const startFigures = { steady: { chorus: chorusSteady, nginx: nginxSteady }, burst: { chorus: chorusBurst, nginx: nginxBurst } };
 
     // Range reads: the same windows of the same files through each server.
     const [chorusRequests, nginxRequests] = rangeRequests(tracks, offers);
@@ -143,8 +163,11 @@ export async function run(): Promise<void> {
     const nginxRanges = await ranges(load, nginx.url, nginxRequests, nginxMeasured);
     const ratio = chorusRanges.megabytesPerSecond / nginxRanges.megabytesPerSecond;
 
-    const targets = [target(`range reads MB/s >= ${RATIO_TARGET}x nginx`, ratio, '>=', RATIO_TARGET)];
-    report(ingested, { chorus: chorusStarts, nginx: nginxStarts }, { chorus: chorusRanges, nginx: nginxRanges }, ratio);
+    const targets = [
+      target(`stream start p99 < ${START_P99_TARGET_MS} ms at ${config.startsPerSecond} starts/s`, chorusSteady.firstByteMs.p99, '<', START_P99_TARGET_MS),
+      target(`range reads MB/s >= ${RATIO_TARGET}x nginx`, ratio, '>=', RATIO_TARGET),
+    ];
+    report(ingested, startFigures, { chorus: chorusRanges, nginx: nginxRanges }, ratio);
     for (const t of targets) console.error(`${t.met ? 'met' : 'MISSED'}: ${t.target} (${formatRatio(t.actual)})`);
     await writeResults('stream', {
       benchmark: 'stream',
@@ -155,8 +178,9 @@ export async function run(): Promise<void> {
       peer: nginx.version,
       ingest: ingested,
       streamStart: {
-        chorus: { measured: 'GET /v1/tracks/:id/stream, then the first Range request of its URL, to the first byte of media', ...chorusStarts },
-        nginx: { measured: 'the Range request alone, to the first byte', ...nginxStarts },
+        measured: { chorus: 'GET /v1/tracks/:id/stream, then the first Range request of its URL, to the first byte of media', nginx: 'the Range request alone, to the first byte' },
+        steady: { schedule: steady, ...startFigures.steady },
+        burst: { schedule: burst, ...startFigures.burst },
       },
       rangeReads: { chorus: chorusRanges, nginx: nginxRanges, ratio, perServerCpuRatio: chorusRanges.megabytesPerServerCpuSecond / nginxRanges.megabytesPerServerCpuSecond },
       targets,
@@ -300,9 +324,9 @@ async function withCores<T>(measured: Measured, work: () => Promise<T>): Promise
 }
 
 /** Stream starts: one untimed round first (connections opened, files in the page cache), then the measured ones. */
-async function starts(load: Child<StreamLoadTasks>, plan: StartPlan, measured: Measured): Promise<StartFigures> {
-  await load.call('starts', { plan, rounds: 1, rangeBytes: config.rangeBytes });
-  const { result, seconds, cores } = await withCores(measured, () => load.call('starts', { plan, rounds: config.startsPerListener, rangeBytes: config.rangeBytes }));
+async function starts(load: Child<StreamLoadTasks>, plan: StartPlan, schedule: StartSchedule, measured: Measured): Promise<StartFigures> {
+  await load.call('starts', { plan, schedule: { kind: 'burst', rounds: 1 }, rangeBytes: config.rangeBytes });
+  const { result, seconds, cores } = await withCores(measured, () => load.call('starts', { plan, schedule, rangeBytes: config.rangeBytes }));
   const figures: StartFigures = {
     firstByteMs: summarize(result.firstByteMs),
     ...(result.offerMs.length > 0 ? { offerMs: summarize(result.offerMs) } : {}),
@@ -314,7 +338,7 @@ async function starts(load: Child<StreamLoadTasks>, plan: StartPlan, measured: M
     cpuMicrosPerStart: ((cores.server + cores.postgres) * seconds * 1e6) / result.firstByteMs.length,
   };
   log(
-    `${measured.kind} stream starts: p50 ${formatMs(figures.firstByteMs.p50)} ms, p99 ${formatMs(figures.firstByteMs.p99)} ms, ${formatRate(figures.startsPerSecond)}/s; ` +
+    `${measured.kind} stream starts (${schedule.kind}): p50 ${formatMs(figures.firstByteMs.p50)} ms, p99 ${formatMs(figures.firstByteMs.p99)} ms, ${formatRate(figures.startsPerSecond)}/s; ` +
       `cores: server ${cores.server.toFixed(2)}, postgres ${cores.postgres.toFixed(2)}, machine ${cores.machine.toFixed(2)}`,
   );
   return figures;
@@ -342,26 +366,31 @@ async function ranges(load: Child<StreamLoadTasks>, base: string, perConnection:
   return figures;
 }
 
-function report(ingested: IngestFigures, starts: Record<'chorus' | 'nginx', StartFigures>, reads: Record<'chorus' | 'nginx', RangeFigures>, ratio: number): void {
+type StartsByServer = Record<'chorus' | 'nginx', StartFigures>;
+
+function report(ingested: IngestFigures, starts: { steady: StartsByServer; burst: StartsByServer }, reads: Record<'chorus' | 'nginx', RangeFigures>, ratio: number): void {
   const startTable = formatTable(
     ['stream start (first byte)', 'p50 ms', 'p99 ms', 'stream request p50', 'p99', 'starts/s', 'server cores', 'postgres', 'µs CPU/start', 'non-206', 'errors'],
-    (['chorus', 'nginx'] as const).map((kind) => {
-      const s = starts[kind];
-      const non206 = Object.entries(s.statuses).reduce((sum, [status, n]) => (status === '206' ? sum : sum + n), 0);
-      return [
-        kind === 'chorus' ? 'Chorus: stream request + first Range' : 'nginx: first Range',
-        formatMs(s.firstByteMs.p50),
-        formatMs(s.firstByteMs.p99),
-        s.offerMs ? formatMs(s.offerMs.p50) : '',
-        s.offerMs ? formatMs(s.offerMs.p99) : '',
-        formatRate(s.startsPerSecond),
-        s.cores.server.toFixed(2),
-        kind === 'chorus' ? s.cores.postgres.toFixed(2) : '',
-        formatRate(s.cpuMicrosPerStart),
-        String(non206),
-        String(s.errors),
-      ];
-    }),
+    (['steady', 'burst'] as const).flatMap((schedule) =>
+      (['chorus', 'nginx'] as const).map((kind) => {
+        const s = starts[schedule][kind];
+        const non206 = Object.entries(s.statuses).reduce((sum, [status, n]) => (status === '206' ? sum : sum + n), 0);
+        const how = schedule === 'steady' ? `${config.startsPerSecond}/s` : 'all at once';
+        return [
+          `${kind === 'chorus' ? 'Chorus: stream request + first Range' : 'nginx: first Range'} (${how})`,
+          formatMs(s.firstByteMs.p50),
+          formatMs(s.firstByteMs.p99),
+          s.offerMs ? formatMs(s.offerMs.p50) : '',
+          s.offerMs ? formatMs(s.offerMs.p99) : '',
+          formatRate(s.startsPerSecond),
+          s.cores.server.toFixed(2),
+          kind === 'chorus' ? s.cores.postgres.toFixed(2) : '',
+          formatRate(s.cpuMicrosPerStart),
+          String(non206),
+          String(s.errors),
+        ];
+      }),
+    ),
   );
   const readTable = formatTable(
     [`${config.rangeBytes / 1024} KiB Range reads, ${config.connections} connections`, 'MB/s', 'req/s', 'p50 ms', 'p99 ms', 'server cores', 'µs/answer', 'MB per CPU s', 'load cores', 'machine'],

@@ -8,7 +8,8 @@ import { performance } from 'node:perf_hooks';
 import { processUsage, usageSince } from '../http/usage.js';
 import { serveTasks } from '../lib/rpc.js';
 import { percentileOfSorted } from '../lib/stats.js';
-import type { RangesResult, StartPlan, StartsResult, StreamLoadTasks } from './protocol.js';
+import { paced } from '../lib/timing.js';
+import type { RangesResult, StartPlan, StartSchedule, StartsResult, StreamLoadTasks } from './protocol.js';
 
 interface Answer {
   status: number;
@@ -35,7 +36,7 @@ function get(agent: Agent, url: string, headers: Record<string, string>): Promis
   });
 }
 
-async function starts(plan: StartPlan, rounds: number, rangeBytes: number): Promise<StartsResult> {
+async function starts(plan: StartPlan, schedule: StartSchedule, rangeBytes: number): Promise<StartsResult> {
   const count = plan.kind === 'chorus' ? plan.listeners.length : plan.listeners;
   const agent = new Agent({ keepAlive: true, maxSockets: count * 2 });
   const range = { range: `bytes=0-${rangeBytes - 1}` };
@@ -61,19 +62,24 @@ async function starts(plan: StartPlan, rounds: number, rangeBytes: number): Prom
     if (media.status === 206 && media.body.length === rangeBytes) firstByteMs.push(media.firstByteAt - t0);
   };
 
+  const attempt = async (listener: number, round: number) => {
+    try {
+      await start(listener, round);
+    } catch {
+      errors += 1;
+    }
+  };
   const before = processUsage();
   const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: count }, async (_, listener) => {
-      for (let round = 0; round < rounds; round += 1) {
-        try {
-          await start(listener, round);
-        } catch {
-          errors += 1;
-        }
-      }
-    }),
-  );
+  if (schedule.kind === 'burst') {
+    await Promise.all(
+      Array.from({ length: count }, async (_, listener) => {
+        for (let round = 0; round < schedule.rounds; round += 1) await attempt(listener, round);
+      }),
+    );
+  } else {
+    await paced(schedule.perSecond, schedule.seconds, (index) => attempt(index % count, Math.floor(index / count)));
+  }
   const seconds = (performance.now() - t0) / 1000;
   const usage = usageSince(before, processUsage());
   agent.destroy();
@@ -142,6 +148,6 @@ async function ranges(args: StreamLoadTasks['ranges']['args']): Promise<RangesRe
 }
 
 serveTasks<StreamLoadTasks>({
-  starts: ({ plan, rounds, rangeBytes }) => starts(plan, rounds, rangeBytes),
+  starts: ({ plan, schedule, rangeBytes }) => starts(plan, schedule, rangeBytes),
   ranges,
 });

@@ -32,13 +32,21 @@ export interface RangesResult {
   usage: Usage;
 }
 
+/**
+ * How the listeners start their streams: `burst`, every listener at once, each starting `rounds`
+ * streams one after another (a closed loop: the server's capacity, latency is mostly queueing);
+ * `paced`, `perSecond` starts by the clock for `seconds`, spread over the listeners in turn, none
+ * waiting for another (an open loop: the time a listener waits at that rate).
+ */
+export type StartSchedule = { kind: 'burst'; rounds: number } | { kind: 'paced'; perSecond: number; seconds: number };
+
 export type StreamLoadTasks = {
   /**
-   * Every listener at once, each starting `rounds` streams one after another over keep-alive
-   * connections (one pool per run): for Chorus `GET /v1/tracks/:id/stream` then the first Range
-   * request of the URL it gives; for nginx the Range request alone. `range` is its bytes.
+   * Listeners starting streams over keep-alive connections (one pool per run): for Chorus
+   * `GET /v1/tracks/:id/stream` then the first Range request of the URL it gives; for nginx the
+   * Range request alone. `rangeBytes` is its length.
    */
-  starts: { args: { plan: StartPlan; rounds: number; rangeBytes: number }; result: StartsResult };
+  starts: { args: { plan: StartPlan; schedule: StartSchedule; rangeBytes: number }; result: StartsResult };
   /** Closed loop over `connections` keep-alive connections: connection i cycles through `perConnection[i % length]`. */
   ranges: { args: { base: string; connections: number; seconds: number; perConnection: LoadRequest[][] }; result: RangesResult };
 };

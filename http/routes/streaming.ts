@@ -66,7 +66,7 @@ export async function streamingRoutes(app: Api, deps: ApiDeps, metrics: Metrics)
     async (request) => {
       const s = streaming();
       const offer = await offerStream(
-        { sql: deps.sql, store: deps.store, keys: s.keys, urlTtlSeconds: s.urlTtlSeconds, now: deps.now, onOffer: (quality) => metrics.streamRequests.inc({ quality }) },
+        { sql: deps.sql, store: deps.store, projections: deps.projections, keys: s.keys, urlTtlSeconds: s.urlTtlSeconds, now: deps.now, onOffer: (quality) => metrics.streamRequests.inc({ quality }) },
         principal(request).userId,
         request.params.id,
         request.query.quality,

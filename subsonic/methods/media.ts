@@ -63,7 +63,7 @@ async function sendTrack(context: MethodContext, quality: Quality | undefined, a
   const s = streaming(context);
   const trackId = params.required('id');
   const file = await media(async () => {
-    const offer = await offerStream({ sql: deps.sql, store: deps.store, keys: s.keys, urlTtlSeconds: s.urlTtlSeconds, now: deps.now }, userId, trackId, quality);
+    const offer = await offerStream({ sql: deps.sql, store: deps.store, projections: deps.projections, keys: s.keys, urlTtlSeconds: s.urlTtlSeconds, now: deps.now }, userId, trackId, quality);
     const path = trackFilePath(s.media, trackId, offer.file);
     const answer = await sendFile(request.raw, path, { mimeType: offer.mimeType, maxAgeSeconds: 0 });
     if (attachment) answer.headers['Content-Disposition'] = `attachment; filename*=UTF-8''${encodeURIComponent(`${trackId}.${extensionOf(offer.file)}`)}`;

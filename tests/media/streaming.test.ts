@@ -13,6 +13,8 @@ import { scanLibrary } from '../../application/library/scan.js';
 import { MediaKeyRing, signGrant, type MediaGrant } from '../../application/streaming/signing.js';
 import { catalogDecider } from '../../domain/catalog/decider.js';
 import { catalogStream } from '../../domain/catalog/events.js';
+import { userDecider } from '../../domain/user/decider.js';
+import { userStream } from '../../domain/user/events.js';
 import { FolderMediaStore } from '../../gateways/media/folder.js';
 import { parseMasterPlaylist, parseMediaPlaylist } from '../../gateways/media/ffmpeg/hls.js';
 import { expectError, type ApiClient } from '../support/api-client.js';
@@ -116,6 +118,19 @@ describe('GET /v1/tracks/:id/stream', () => {
     expectError(await free.get('/v1/tracks/no-such-track/stream'), 'TRACK_NOT_FOUND');
     expectError(await free.get(`/v1/tracks/${flacId}/stream?quality=ultra`), 'VALIDATION_FAILED');
     expectError(await s.api.get(`/v1/tracks/${flacId}/stream`, { token: null }), 'UNAUTHENTICATED');
+  });
+
+  it('applies a change of plan to the next offer (offers read the listener and the track per read-model version)', async () => {
+    const { userId, client } = await login('upgrading');
+    await s.settle();
+    expect((await offer(client, flacId)).quality).toBe('low');
+    expect((await offer(client, flacId)).quality).toBe('low');
+    await handleCommand(s.store, userDecider, userStream(userId), { type: 'ChangeSubscription', userId, plan: 'premium', at: new Date().toISOString() }, { actorId: 'test' });
+    await s.settle();
+    expect((await offer(client, flacId)).quality).toBe('lossless');
+    await handleCommand(s.store, userDecider, userStream(userId), { type: 'ChangeSubscription', userId, plan: 'free', at: new Date().toISOString() }, { actorId: 'test' });
+    await s.settle();
+    expect((await offer(client, flacId)).quality).toBe('low');
   });
 
   it('refuses a track limited to other markets (451), and to a listener without a country', async () => {
