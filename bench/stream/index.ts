@@ -52,8 +52,12 @@ const config = {
 };
 const RATIO_TARGET = 0.5;
 const START_P99_TARGET_MS = 50;
-/** Where to write a CPU profile of the server during Chorus's paced stream starts (`.cpuprofile`), if anywhere. */
+/**
+ * Where to write a CPU profile of the server (`.cpuprofile`), if anywhere, and of which phase:
+ * Chorus's stream starts at a steady rate (`starts`, the default) or its Range reads (`ranges`).
+ */
 const PROFILE = process.env.BENCH_STREAM_PROFILE;
+const PROFILE_PHASE = process.env.BENCH_STREAM_PROFILE_PHASE === 'ranges' ? 'ranges' : 'starts';
 const SERVER = new URL('../http/server.ts', import.meta.url);
 const LOAD = new URL('./load.ts', import.meta.url);
 const MB = 1e6;
@@ -144,12 +148,7 @@ export async function run(): Promise<void> {
     const steady: StartSchedule = { kind: 'paced', perSecond: config.startsPerSecond, seconds: config.pacedSeconds };
     const burst: StartSchedule = { kind: 'burst', rounds: config.startsPerListener };
     log(`stream starts: ${config.listeners} listeners, ${config.startsPerSecond}/s for ${config.pacedSeconds} s`);
-    if (PROFILE) await server.call('startProfile', {});
-    const chorusSteady = await starts(load, chorusPlan, steady, chorusMeasured);
-    if (PROFILE) {
-      await server.call('stopProfile', { file: PROFILE });
-      log(`CPU profile of the paced starts written to ${PROFILE}`);
-    }
+    const chorusSteady = await profiled(server, 'starts', () => starts(load, chorusPlan, steady, chorusMeasured));
     const nginxSteady = await starts(load, nginxPlan, steady, nginxMeasured);
     log(`stream starts: ${config.listeners} listeners at once x ${config.startsPerListener}`);
     const chorusBurst = await starts(load, chorusPlan, burst, chorusMeasured);
@@ -159,7 +158,7 @@ export async function run(): Promise<void> {
     // Range reads: the same windows of the same files through each server.
     const [chorusRequests, nginxRequests] = rangeRequests(tracks, offers);
     log(`range reads: ${config.connections} connections, ${config.rangeBytes / 1024} KiB each, ${config.seconds} s after ${config.warmupSeconds} s of warm-up`);
-    const chorusRanges = await ranges(load, url, chorusRequests, chorusMeasured);
+    const chorusRanges = await profiled(server, 'ranges', () => ranges(load, url, chorusRequests, chorusMeasured));
     const nginxRanges = await ranges(load, nginx.url, nginxRequests, nginxMeasured);
     const ratio = chorusRanges.megabytesPerSecond / nginxRanges.megabytesPerSecond;
 
@@ -195,6 +194,16 @@ export async function run(): Promise<void> {
     await database.drop();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Runs `work`, under the CPU profiler when BENCH_STREAM_PROFILE names a file and `phase` is the one asked for. */
+async function profiled<T>(server: Child<ServerTasks>, phase: 'starts' | 'ranges', work: () => Promise<T>): Promise<T> {
+  if (!PROFILE || phase !== PROFILE_PHASE) return work();
+  await server.call('startProfile', {});
+  const result = await work();
+  await server.call('stopProfile', { file: PROFILE });
+  log(`CPU profile of Chorus's ${phase} written to ${PROFILE}`);
+  return result;
 }
 
 /** The catalog's track ids once the projections have them all (Chorus catches up on start). */

@@ -69,7 +69,7 @@ export async function downloadRoutes(app: Api, deps: ApiDeps): Promise<void> {
       const resolved = await resolveDownload(downloads(), request.params.token, request.params.trackId, request.params['*']);
       const file = await sendFile(request.raw, resolved.path, { mimeType: resolved.mimeType, maxAgeSeconds: 0 });
       if (file.statusCode === 416) return reply.code(416).headers(file.headers).send({ error: { code: 'RANGE_NOT_SATISFIABLE', message: 'the range is past the end of the file' } });
-      return reply.code(file.statusCode).headers(file.headers).send(file.stream);
+      return reply.code(file.statusCode).headers(file.headers).send(file.body);
     },
   );
 }

@@ -57,7 +57,7 @@ export async function streamingRoutes(app: Api, deps: ApiDeps, metrics: Metrics)
         .send({ error: { code: 'RANGE_NOT_SATISFIABLE', message: `the range is past the end of the file (${file.headers['Content-Range']})` } });
     }
     if (length > 0 && reply.request.method === 'GET') metrics.mediaBytes.inc({ kind }, length);
-    return reply.code(file.statusCode).headers(file.headers).send(file.stream);
+    return reply.code(file.statusCode).headers(file.headers).send(file.body);
   };
 
   app.get(

@@ -77,7 +77,7 @@ const extensionOf = (file: string) => /\.([a-z0-9]{2,5})$/.exec(file)?.[1] ?? 'b
 
 function send(context: MethodContext, file: FileAnswer, cacheControl: string): typeof SENT {
   const headers = { ...file.headers, 'Cache-Control': cacheControl };
-  void context.reply.code(file.statusCode).headers(headers).send(file.stream);
+  void context.reply.code(file.statusCode).headers(headers).send(file.body);
   return SENT;
 }
 

@@ -206,6 +206,17 @@ describe('media answers', () => {
     await multi.arrayBuffer();
   });
 
+  it('answer HEAD with the length of what GET would send, and no body', async () => {
+    const whole = await fetch(`${s.url}${url}`, { method: 'HEAD' });
+    expect(whole.status).toBe(200);
+    expect(Number(whole.headers.get('content-length'))).toBe(size);
+    const ranged = await fetch(`${s.url}${url}`, { method: 'HEAD', headers: { range: 'bytes=0-99' } });
+    expect(ranged.status).toBe(206);
+    expect(ranged.headers.get('content-range')).toBe(`bytes 0-99/${size}`);
+    expect(Number(ranged.headers.get('content-length'))).toBe(100);
+    expect((await ranged.arrayBuffer()).byteLength).toBe(0);
+  });
+
   it('honour If-Range (a stale ETag gets the whole file) and If-None-Match (304)', async () => {
     const etag = (await get(url, { range: 'bytes=0-0' })).headers.get('etag')!;
     const fresh = await get(url, { range: 'bytes=0-9', 'if-range': etag });
