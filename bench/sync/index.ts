@@ -172,7 +172,7 @@ function serverEnv(config: Config, databaseUrl: string, redisPrefix: string, sec
     DATABASE_URL: databaseUrl,
     REDIS_URL: TEST_REDIS_URL,
     CHORUS_REDIS_KEY_PREFIX: redisPrefix,
-    CHORUS_DEMO_CATALOG: '0',
+    CHORUS_DEMO_CATALOG: '1', // the edits add its tracks (tracks.ts)
     CHORUS_RATE_LIMIT_WRITES: String(1_000_000_000),
     CHORUS_SYNC_EDITS_PER_SECOND: String(1_000_000_000),
     CHORUS_SYNC_EDIT_BURST: String(1_000_000_000),

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type * as Y from 'yjs';
 import { insertTracks, removeEntries } from '../../domain/playlist/document.js';
+import { BENCH_TRACKS } from './tracks.js';
 import { serveTasks } from '../lib/rpc.js';
 import { summarize } from '../lib/stats.js';
 import { sleep } from '../lib/timing.js';
@@ -161,7 +162,7 @@ serveTasks<LoadTasks>({
         if (edit >= window) await waitFor(lastOfEdit[edit - window]!);
         const size = Math.min(batch, entries - added);
         const writer = writers[edit % writers.length]!;
-        const trackIds = Array.from({ length: size }, (_, i) => `bench-track-${(added + i) % 997}`);
+        const trackIds = Array.from({ length: size }, (_, i) => BENCH_TRACKS[(added + i) % BENCH_TRACKS.length]!);
         let counter = added;
         const ids = insertTracks(writer.doc, trackIds, undefined, { addedBy: `bench-fill-${edit % writers.length}`, addedAt: new Date().toISOString(), newId: () => `fill-${counter++}` });
         lastOfEdit.push(ids[ids.length - 1]!);
@@ -207,7 +208,7 @@ function edit(editor: Editor, measured: boolean): void {
   const oldest = editor.own.length >= KEEP_OWN_ENTRIES ? editor.own.shift() : undefined;
   const bytesBefore = editor.wire.updateBytes;
   doc.transact(() => {
-    insertTracks(doc, [`bench-track-${editor.sequence % 997}`], undefined, {
+    insertTracks(doc, [BENCH_TRACKS[editor.sequence % BENCH_TRACKS.length]!], undefined, {
       addedBy: editor.spec.userId,
       addedAt: new Date().toISOString(),
       newId: () => entryId,

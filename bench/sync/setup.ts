@@ -6,6 +6,7 @@
  */
 import { api } from '../http/workload.js';
 import { sleep } from '../lib/timing.js';
+import { LAST_DEMO_TRACK } from './tracks.js';
 
 export interface Member {
   userId: string;
@@ -33,6 +34,12 @@ export async function prepareFixture(url: string, playlists: number, clients: nu
     users[i] = { userId, token };
   });
   const members = (p: number) => Array.from({ length: clients }, (_, j) => users[(p + j) % userCount]!);
+  // The sync server refuses entries of tracks its catalog does not have: wait until the demo catalog is in.
+  const catalogDeadline = Date.now() + 120_000;
+  while (!(await api(url, 'GET', `/v1/tracks/${LAST_DEMO_TRACK}`, users[0]!.token).then(() => true, () => false))) {
+    if (Date.now() > catalogDeadline) throw new Error(`the demo catalog (${LAST_DEMO_TRACK}) did not reach the read model within 120 s`);
+    await sleep(200);
+  }
   const ids = new Array<string>(playlists);
   await parallel(playlists, 8, async (p) => {
     ids[p] = await createShared(url, members(p), `Sync bench ${p}`);
