@@ -3,6 +3,8 @@
  * candidate carries its score and its reasons (the first is the main one), in the shape of the
  * API's `reasons`.
  */
+import { TopK } from '../../projections/recommendations/top-k.js';
+
 export type ReasonType = 'similar-to' | 'artist' | 'genre' | 'popular' | 'new';
 
 export interface Reason {
@@ -38,8 +40,19 @@ export class CandidatePool {
     if (!existing.reasons.some((r) => r.type === reason.type && r.id === reason.id)) existing.reasons.push(reason);
   }
 
-  /** Best first; ties by track id. */
-  ranked(): Candidate[] {
-    return [...this.byTrack.values()].sort((a, b) => b.score - a.score || a.track - b.track);
+  /** Changes every candidate's score (e.g. a penalty), before ranking. */
+  rescore(score: (candidate: Candidate) => number): void {
+    for (const candidate of this.byTrack.values()) candidate.score = score(candidate);
+  }
+
+  /**
+   * Best first; ties by track id. With `depth`, only the first `depth` of that order (selected
+   * with a bounded heap, not a sort of the whole pool, which holds thousands of candidates).
+   */
+  ranked(depth?: number): Candidate[] {
+    if (depth === undefined || depth >= this.byTrack.size) return [...this.byTrack.values()].sort((a, b) => b.score - a.score || a.track - b.track);
+    const top = new TopK(depth);
+    for (const candidate of this.byTrack.values()) top.offer(candidate.track, candidate.score);
+    return top.sorted().map(({ id }) => this.byTrack.get(id)!);
   }
 }

@@ -18,7 +18,7 @@ import { affinitiesOf, shares, type Affinities } from './affinities.js';
 import { CandidatePool, type Reason } from './candidates.js';
 import { KNN_DEFAULTS, knnScores, type KnnConfig } from './knn-scores.js';
 import { PopularTracks } from './popular.js';
-import { DIVERSITY_DEFAULT, rerank, type Diversity } from './rerank.js';
+import { DIVERSITY_DEFAULT, rerank, rerankDepth, type Diversity } from './rerank.js';
 import { SEED_DEFAULTS, selectSeeds, type Seed, type SeedConfig } from './seeds.js';
 
 const DAY_MS = 86_400_000;
@@ -117,14 +117,8 @@ export class Recommender {
     const popularWeight = radio ? 0 : config.blend.popular * (1 - 0.9 * warmth);
     if (top > 0) for (const { id, score } of overall) add(id, (popularWeight * score) / top, { type: 'popular' });
 
-    const ranked = pool.ranked();
-    if (profile) {
-      for (const candidate of ranked) {
-        const skips = profile.stats(candidate.track)?.skips ?? 0;
-        if (skips > 0) candidate.score *= 0.5 ** skips;
-      }
-      ranked.sort((a, b) => b.score - a.score || a.track - b.track);
-    }
+    if (profile) pool.rescore((candidate) => candidate.score * 0.5 ** (profile.stats(candidate.track)?.skips ?? 0));
+    const ranked = pool.ranked(rerankDepth(query.limit, config.diversity));
     const picked = rerank(ranked, query.limit, config.diversity, model.catalog);
     if (picked.length < query.limit) this.fillFromCatalog(picked, query.limit, excluded, affinities);
     return picked.map((c) => ({ trackId: model.tracks.name(c.track), score: round(c.score), reasons: c.reasons }));

@@ -31,6 +31,20 @@ export function jaccard(a: readonly number[], b: readonly number[]): number {
   return shared / (a.length + b.length - shared);
 }
 
+/** How many of the best candidates `rerank` may look at for `limit` picks (undefined: all of them). */
+export function rerankDepth(limit: number, diversity: Diversity): number | undefined {
+  switch (diversity.kind) {
+    case 'none':
+      return limit;
+    case 'mmr':
+      return mmrPoolSize(limit);
+    case 'artist-cap':
+      return undefined; // held candidates may come from anywhere in the list
+  }
+}
+
+const mmrPoolSize = (limit: number) => Math.max(limit * 5, limit);
+
 /** Re-orders `ranked` (best first) and returns the first `limit`. */
 export function rerank(ranked: readonly Candidate[], limit: number, diversity: Diversity, catalog: CatalogIndex): Candidate[] {
   switch (diversity.kind) {
@@ -72,7 +86,7 @@ function capPerArtist(ranked: readonly Candidate[], limit: number, maxPerArtist:
 
 /** MMR over the best `5 × limit` candidates (beyond them relevance is too low to matter). */
 function mmr(ranked: readonly Candidate[], limit: number, lambda: number, catalog: CatalogIndex): Candidate[] {
-  const pool = ranked.slice(0, Math.max(limit * 5, limit));
+  const pool = ranked.slice(0, mmrPoolSize(limit));
   const best = pool[0]?.score ?? 0;
   if (best <= 0) return pool.slice(0, limit);
   const maxLikeness = new Float64Array(pool.length);
