@@ -80,6 +80,8 @@ export interface Recommendation {
 
 export class Recommender {
   readonly popular: PopularTracks;
+  /** The candidates of the list being made (recommend() is synchronous: one list at a time). */
+  private readonly pool = new CandidatePool();
 
   constructor(
     readonly model: RecsModel,
@@ -93,7 +95,8 @@ export class Recommender {
     const profile = model.profileOf(query.userId);
     const radio = query.seeds !== undefined && query.seeds.tracks.length + query.seeds.artists.length + query.seeds.genres.length > 0;
     const excluded = this.exclusions(profile, query);
-    const pool = new CandidatePool();
+    const pool = this.pool;
+    pool.clear();
     const add = (track: number, score: number, reason: Reason) => {
       if (score > 0 && !excluded(track)) pool.add(track, score, reason);
     };
@@ -117,7 +120,7 @@ export class Recommender {
     const popularWeight = radio ? 0 : config.blend.popular * (1 - 0.9 * warmth);
     if (top > 0) for (const { id, score } of overall) add(id, (popularWeight * score) / top, { type: 'popular' });
 
-    if (profile) pool.rescore((candidate) => candidate.score * 0.5 ** (profile.stats(candidate.track)?.skips ?? 0));
+    if (profile) pool.rescore((track, score) => score * 0.5 ** (profile.stats(track)?.skips ?? 0));
     const ranked = pool.ranked(rerankDepth(query.limit, config.diversity));
     const picked = rerank(ranked, query.limit, config.diversity, model.catalog);
     if (picked.length < query.limit) this.fillFromCatalog(picked, query.limit, excluded, affinities);
