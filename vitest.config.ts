@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{domain,gateways,projections,application,http,sync-server,cli,app}/**/*.test.ts', 'tests/lint/**/*.test.ts'],
+          include: ['{domain,gateways,projections,application,http,subsonic,sync-server,cli,app}/**/*.test.ts', 'tests/lint/**/*.test.ts'],
         },
       },
       {

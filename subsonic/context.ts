@@ -9,7 +9,8 @@ import type { EventStore } from '../gateways/event-store/port.js';
 import type { MediaStore } from '../gateways/media/port.js';
 import type { SqlClient } from '../gateways/sql/port.js';
 import type { Projections } from '../projections/manager.js';
-import type { Payload } from './envelope.js';
+import type { Serialized } from './answers.js';
+import type { Format, Payload } from './envelope.js';
 import type { NowPlaying } from './now-playing.js';
 import type { Params } from './params.js';
 
@@ -47,6 +48,8 @@ export interface MethodContext {
   userId: string;
   /** The app's name (`c`), the device a play queue or a play is recorded for. */
   client: string;
+  /** The format of the answer (`f`). */
+  format: Format;
   nowPlaying: NowPlaying;
   request: FastifyRequest;
   reply: FastifyReply;
@@ -54,7 +57,8 @@ export interface MethodContext {
 
 /** A method answered the request itself (audio, an image). */
 export const SENT = Symbol('sent');
-export type MethodResult = Payload | typeof SENT;
+/** A payload to put in the envelope, an answer already serialized (answers.ts), or SENT. */
+export type MethodResult = Payload | Serialized | typeof SENT;
 
 export interface Method {
   /** Answers without a signed-in user (getOpenSubsonicExtensions, as the spec asks). */

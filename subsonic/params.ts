@@ -18,10 +18,13 @@ export class Params {
   constructor(...sources: Array<RawParams | undefined | null>) {
     for (const source of sources) {
       if (!source || typeof source !== 'object') continue;
-      for (const [name, value] of Object.entries(source)) {
+      for (const name in source) {
+        if (!Object.hasOwn(source, name)) continue;
+        const value = source[name];
         if (value === undefined) continue;
-        const list = [value].flat().map(String);
-        this.values.set(name, [...(this.values.get(name) ?? []), ...list]);
+        const known = this.values.get(name);
+        const list = Array.isArray(value) ? value.map(String) : [String(value)];
+        this.values.set(name, known ? [...known, ...list] : list);
       }
     }
   }

@@ -9,6 +9,7 @@
  * the OpenAPI document as one operation per HTTP method.
  */
 import type { FastifyContextConfig, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Serialized } from './answers.js';
 import { authenticate } from './auth.js';
 import { SENT, type Method, type MethodContext, type SubsonicDeps } from './context.js';
 import { CONTENT_TYPES, failedEnvelope, okEnvelope, serialize, type Envelope, type Format, type Payload } from './envelope.js';
@@ -85,7 +86,7 @@ export async function subsonicPlugin(app: FastifyInstance, deps: SubsonicDeps): 
       schema: ROUTE_SCHEMA,
       handler: async (request, reply) => {
         const params = new Params(request.query as RawParams, request.body as RawParams);
-        const format = formatOf(request);
+        const format = formatIn(params);
         if (params.string('f') === 'jsonp') throw new SubsonicError(0, 'f=jsonp is not supported: use f=json or f=xml');
         const name = request.params.method.replace(/\.view$/, '');
         const method = Object.hasOwn(METHODS, name) ? METHODS[name] : undefined;
@@ -94,9 +95,10 @@ export async function subsonicPlugin(app: FastifyInstance, deps: SubsonicDeps): 
         const userId = method.public
           ? ''
           : await authenticate(deps.accounts, params, { authorization: request.headers.authorization, address: request.ip });
-        const context: MethodContext = { deps, params, userId, client: params.string('c')?.slice(0, 128) || 'subsonic', nowPlaying, request, reply };
+        const context: MethodContext = { deps, params, userId, client: params.string('c')?.slice(0, 128) || 'subsonic', format, nowPlaying, request, reply };
         const result = await method.run(context);
         if (result === SENT) return reply;
+        if (result instanceof Serialized) return send(reply, format, result.body);
         return answer(reply, format, okEnvelope(deps.serverVersion, result as Payload), 200);
       },
     });
@@ -104,12 +106,20 @@ export async function subsonicPlugin(app: FastifyInstance, deps: SubsonicDeps): 
 }
 
 function answer(reply: FastifyReply, format: Format, envelope: Envelope, status: number): FastifyReply {
-  return reply.code(status).header('cache-control', 'no-store').type(CONTENT_TYPES[format]).send(serialize(format, envelope));
+  return send(reply, format, serialize(format, envelope), status);
+}
+
+function send(reply: FastifyReply, format: Format, body: string | Buffer, status = 200): FastifyReply {
+  return reply.code(status).header('cache-control', 'no-store').type(CONTENT_TYPES[format]).send(body);
 }
 
 /** JSON for `f=json` (and `f=jsonp`, whose refusal a script reads best as JSON); XML otherwise. */
 function formatOf(request: FastifyRequest): Format {
-  const f = new Params(request.query as RawParams, typeof request.body === 'object' ? (request.body as RawParams) : undefined).string('f');
+  return formatIn(new Params(request.query as RawParams, typeof request.body === 'object' ? (request.body as RawParams) : undefined));
+}
+
+function formatIn(params: Params): Format {
+  const f = params.has('f') ? params.string('f') : undefined;
   return f === 'json' || f === 'jsonp' ? 'json' : 'xml';
 }
 

@@ -3,7 +3,6 @@
  * getTopSongs, getSimilarSongs2. Lists that depend on listening come from the play read models
  * (the user's play counts and recent plays, the all-time chart).
  */
-import { ReadCache } from '../../application/read-cache.js';
 import { topTracks } from '../../projections/cache/charts.js';
 import { playCounts, userTopTracks } from '../../projections/cache/play-counts.js';
 import { recentPlays } from '../../projections/cache/recent-plays.js';
@@ -11,7 +10,8 @@ import { artistByName, artistsByIds, listAlbums, listTracks, tracksOfArtists, ty
 import { getTrack, getTracks, type Track } from '../../projections/sql/catalog-queries.js';
 import { followedArtists, likedTracks } from '../../projections/sql/follows.js';
 import { getUser } from '../../projections/sql/users.js';
-import { perDeps, type Method, type MethodContext } from '../context.js';
+import { AnswerCache } from '../answers.js';
+import { perDeps, type Method, type MethodContext, type MethodResult } from '../context.js';
 import type { Payload } from '../envelope.js';
 import { SubsonicError, missing, notFound } from '../errors.js';
 import { album } from '../mapping.js';
@@ -48,38 +48,56 @@ async function albumsFromTracks(context: MethodContext, trackIds: readonly strin
   return (await listAlbums(context.deps.sql, { order: 'ids', ids, limit: ids.length })).map((a) => album(a));
 }
 
-const catalogLists = perDeps((deps) => new ReadCache<Payload[]>(deps, ['catalog'], 2_000));
+/** Lists made from the catalog alone are the same for every user: kept whole per catalog version. */
+const catalogLists = perDeps((deps) => new AnswerCache(deps.projections, { readModels: ['catalog'], perUser: false }));
 
-async function albumList(context: MethodContext): Promise<Payload[]> {
-  const { deps, params, userId } = context;
+/** The catalog listing of an album list type; undefined for the types made from listening (and random). */
+function catalogListing(params: MethodContext['params'], type: AlbumListType, page: { limit: number; offset: number }): AlbumListing | undefined {
+  switch (type) {
+    case 'newest':
+      return { order: 'newest', ...page };
+    case 'alphabeticalByName':
+      return { order: 'name', ...page };
+    case 'alphabeticalByArtist':
+      return { order: 'artist', ...page };
+    case 'byYear': {
+      const fromYear = params.int('fromYear', YEARS);
+      const toYear = params.int('toYear', YEARS);
+      if (fromYear === undefined) throw missing('fromYear');
+      if (toYear === undefined) throw missing('toYear');
+      return { order: 'oldest', fromYear, toYear, ...page };
+    }
+    case 'byGenre':
+      return { order: 'name', genre: params.required('genre'), ...page };
+    default:
+      return undefined;
+  }
+}
+
+async function albumList(context: MethodContext): Promise<MethodResult> {
+  const { deps, params } = context;
   const type = params.required('type');
   if (!(ALBUM_LIST_TYPES as readonly string[]).includes(type)) {
     throw new SubsonicError(0, `type must be one of ${ALBUM_LIST_TYPES.join(', ')}`);
   }
   const size = params.int('size', { min: 1, max: 500, fallback: 10 });
   const offset = params.int('offset', { min: 0, max: 100_000, fallback: 0 });
-  const page = { limit: size, offset };
   const sql = deps.sql;
-  // Lists made from the catalog alone are the same for every user: kept per catalog version.
-  const listed = (listing: AlbumListing) => catalogLists(deps).get(JSON.stringify(listing), async () => (await listAlbums(sql, listing)).map((a) => album(a)));
-  switch (type as AlbumListType) {
+  const answer = (album: Payload[]) => ({ albumList2: { album } });
+  const listing = catalogListing(params, type as AlbumListType, { limit: size, offset });
+  if (listing) {
+    return catalogLists(deps).answer(context, JSON.stringify(listing), async () => ({ payload: answer((await listAlbums(sql, listing)).map((a) => album(a))), keep: true }));
+  }
+  return answer(await listenedAlbums(context, type as AlbumListType, size, offset));
+}
+
+/** The album lists made from listening (and the random one), built for each call. */
+async function listenedAlbums(context: MethodContext, type: AlbumListType, size: number, offset: number): Promise<Payload[]> {
+  const { deps, userId } = context;
+  const sql = deps.sql;
+  switch (type) {
     case 'random':
       return (await listAlbums(sql, { order: 'random', limit: size })).map((a) => album(a));
-    case 'newest':
-      return listed({ order: 'newest', ...page });
-    case 'alphabeticalByName':
-      return listed({ order: 'name', ...page });
-    case 'alphabeticalByArtist':
-      return listed({ order: 'artist', ...page });
-    case 'byYear': {
-      const fromYear = params.int('fromYear', YEARS);
-      const toYear = params.int('toYear', YEARS);
-      if (fromYear === undefined) throw missing('fromYear');
-      if (toYear === undefined) throw missing('toYear');
-      return listed({ order: 'oldest', fromYear, toYear, ...page });
-    }
-    case 'byGenre':
-      return listed({ order: 'name', genre: params.required('genre'), ...page });
     case 'frequent': {
       const top = await userTopTracks(deps.cache, deps.projections.cacheKeys('play-counts'), userId, PLAYS_LOOKED_AT);
       return albumsFromTracks(context, top.map((t) => t.trackId), size, offset);
@@ -98,6 +116,8 @@ async function albumList(context: MethodContext): Promise<Payload[]> {
       const liked = await likedTracks(sql, userId, { limit: 50, offset: 0 });
       return albumsFromTracks(context, liked.items.map((l) => l.trackId), size, offset);
     }
+    default:
+      throw new SubsonicError(0, `type ${type} is a catalog list`);
   }
 }
 
@@ -107,7 +127,7 @@ async function tracksInOrder(context: MethodContext, ids: readonly string[]): Pr
 }
 
 export const listMethods: Record<string, Method> = {
-  getAlbumList2: { run: async (context) => ({ albumList2: { album: await albumList(context) } }) },
+  getAlbumList2: { run: albumList },
   getRandomSongs: {
     async run({ deps, params, userId }) {
       const tracks = await listTracks(deps.sql, {

@@ -4,8 +4,9 @@
  * (application/playlist-edits.ts): a song a Subsonic app adds is seen at once by the y-websocket
  * clients on the playlist, and `songIndexToRemove` names the entries at the moment of the call.
  * Each write answers once the read models show it, so the app's next read sees its write.
- * getPlaylist keeps what the read models say of a playlist per version of those read models;
- * access, stars and play counts are looked up for each call.
+ * getPlaylist keeps what the read models say of a playlist per version of those read models, and
+ * its whole answer per user (access, stars, play counts) per version of every read model it shows
+ * (answers.ts).
  */
 import { changeDetails, changeItems, createPlaylist, deletePlaylist } from '../../application/playlist-edits.js';
 import { ReadCache } from '../../application/read-cache.js';
@@ -19,6 +20,7 @@ import { playlistView } from '../../projections/sql/playlist-view.js';
 import { getPlaylist as readPlaylist, playlistsOf, type Playlist } from '../../projections/sql/playlists.js';
 import { getUser } from '../../projections/sql/users.js';
 import { findSubsonicUser } from '../../application/accounts/subsonic.js';
+import { AnswerCache, type Built } from '../answers.js';
 import { perDeps, readYourWrite, type Method, type MethodContext, type SubsonicDeps } from '../context.js';
 import type { Payload } from '../envelope.js';
 import { SubsonicError, missing, notAllowed, notFound } from '../errors.js';
@@ -123,6 +125,11 @@ async function storedPlaylist(deps: SubsonicDeps, id: string): Promise<StoredPla
 
 /** A playlist with its songs, as the user may see it; error 70 when they may not. */
 async function withSongs(context: MethodContext, id: string): Promise<Payload> {
+  return (await playlistWithSongs(context, id)).payload;
+}
+
+/** As withSongs; the answer may be kept when it came from the read models (not from the stream). */
+async function playlistWithSongs(context: MethodContext, id: string): Promise<Built> {
   const { deps, userId } = context;
   const stored = await storedPlaylists(deps).get(id, () => storedPlaylist(deps, id));
   if (!stored) {
@@ -130,12 +137,16 @@ async function withSongs(context: MethodContext, id: string): Promise<Payload> {
     const state = await playlistState(deps.store, id);
     if (state.status !== 'active' || !canRead(state, userId)) throw notFound(`playlist ${id}`);
     const owners = await ownerNames(deps, [state.ownerId]);
-    return { id, name: state.name, comment: state.description, owner: owners.get(state.ownerId)!, public: state.public, songCount: 0, duration: 0, created: deps.now().toISOString(), changed: deps.now().toISOString(), readonly: !canEdit(state, userId), entry: [] };
+    const payload = { id, name: state.name, comment: state.description, owner: owners.get(state.ownerId)!, public: state.public, songCount: 0, duration: 0, created: deps.now().toISOString(), changed: deps.now().toISOString(), readonly: !canEdit(state, userId), entry: [] };
+    return { payload, keep: false };
   }
   if (!canRead(facts(stored.described), userId)) throw notFound(`playlist ${id}`);
   const entry = await songsFor(deps, userId, stored.tracks, stored.covers);
-  return { ...stored.summary, readonly: !canEdit(facts(stored.described), userId), songCount: entry.length, entry };
+  return { payload: { ...stored.summary, readonly: !canEdit(facts(stored.described), userId), songCount: entry.length, entry }, keep: true };
 }
+
+/** Whole getPlaylist answers, per user: what the user may see, their stars, the play counts. */
+const playlistAnswers = perDeps((deps) => new AnswerCache(deps.projections, { readModels: [...READS, 'catalog', 'users', 'play-counts'], perUser: true }));
 
 const metadata = (context: MethodContext) => ({ actorId: context.userId, correlationId: context.request.id });
 
@@ -157,7 +168,15 @@ export const playlistMethods: Record<string, Method> = {
       return { playlists: { playlist: await summaries(deps, subject, await listed(deps, subject)) } };
     },
   },
-  getPlaylist: { run: async (context) => ({ playlist: await withSongs(context, context.params.required('id')) }) },
+  getPlaylist: {
+    async run(context) {
+      const id = context.params.required('id');
+      return playlistAnswers(context.deps).answer(context, id, async () => {
+        const { payload, keep } = await playlistWithSongs(context, id);
+        return { payload: { playlist: payload }, keep };
+      });
+    },
+  },
   createPlaylist: {
     async run(context) {
       const { deps, params, userId } = context;

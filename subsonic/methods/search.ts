@@ -3,12 +3,14 @@
  * …). An empty query (`""`, as apps that copy the whole library send) lists everything in pages.
  * Text search ranks at most 50 results of each kind (the catalog's search read model). What the
  * catalog answers is kept per catalog version (the same for every user; apps repeat searches as
- * the user types); stars and play counts are looked up for each call.
+ * the user types); the whole answer, with the user's stars and the play counts, is kept per user
+ * and per version of the catalog, `users` (stars) and `play-counts` read models (answers.ts).
  */
 import { ReadCache } from '../../application/read-cache.js';
 import { artistsByIds, listAlbums, listArtists, listTracks, type ListedArtist } from '../../projections/sql/catalog-browse.js';
 import { getTracks, search, type SearchType } from '../../projections/sql/catalog.js';
 import type { Track } from '../../projections/sql/catalog-queries.js';
+import { AnswerCache } from '../answers.js';
 import { perDeps, type Method, type MethodContext, type SubsonicDeps } from '../context.js';
 import type { Payload } from '../envelope.js';
 import { album } from '../mapping.js';
@@ -37,6 +39,7 @@ interface Found {
 }
 
 const answers = perDeps((deps) => new ReadCache<Found>(deps, ['catalog'], 5_000));
+const whole = perDeps((deps) => new AnswerCache(deps.projections, { readModels: ['catalog', 'users', 'play-counts'], perUser: true }));
 
 async function everything(deps: SubsonicDeps, pages: Record<'artist' | 'album' | 'song', Paging>): Promise<Found> {
   const [artists, albums, tracks] = await Promise.all([
@@ -70,10 +73,8 @@ async function matching(deps: SubsonicDeps, query: string, pages: Record<'artist
 }
 
 /** The catalog's part (kept per catalog version), then what the user added: stars and play counts. */
-async function searchResult(context: MethodContext, query: string, pages: Record<'artist' | 'album' | 'song', Paging>): Promise<Payload> {
+async function searchResult(context: MethodContext, key: string, empty: boolean, query: string, pages: Record<'artist' | 'album' | 'song', Paging>): Promise<Payload> {
   const { deps, userId } = context;
-  const empty = query.replace(/["*]/g, '').trim() === '';
-  const key = JSON.stringify([empty ? '' : query, pages.artist, pages.album, pages.song]);
   const found = await answers(deps).get(key, () => (empty ? everything(deps, pages) : matching(deps, query, pages)));
   const [artist, song] = await Promise.all([artistsFor(deps, userId, found.artists), songsFor(deps, userId, found.tracks, found.covers)]);
   return { artist, album: found.albums, song };
@@ -84,7 +85,9 @@ export const searchMethods: Record<string, Method> = {
     async run(context) {
       const query = (context.params.string('query') ?? '').trim();
       const pages = { artist: paging(context.params, 'artist'), album: paging(context.params, 'album'), song: paging(context.params, 'song') };
-      return { searchResult3: await searchResult(context, query, pages) };
+      const empty = query.replace(/["*]/g, '').trim() === '';
+      const key = JSON.stringify([empty ? '' : query, pages.artist, pages.album, pages.song]);
+      return whole(context.deps).answer(context, key, async () => ({ payload: { searchResult3: await searchResult(context, key, empty, query, pages) }, keep: true }));
     },
   },
 };

@@ -220,6 +220,32 @@ describe('stars, scrobbles and now playing', () => {
     await ada.failed(10, 'star');
   });
 
+  it('a star is seen at once in the kept answers of getPlaylist and search3 (read-your-writes), in JSON and XML, by its user only', async () => {
+    type Song = { id: string; title: string; starred?: string };
+    const songs = ['demo-track-0-2', 'demo-track-0-4'];
+    const { id } = (await ada.ok('createPlaylist', { name: 'Stars', songId: songs })).playlist as { id: string };
+    const title = ((await ada.ok('getSong', { id: songs[0] })).song as Song).title;
+    const entries = async () => ((await ada.ok('getPlaylist', { id })).playlist as { entry: Song[] }).entry;
+    const found = async (caller: SubsonicCaller) => ((await caller.ok('search3', { query: title, artistCount: 0, albumCount: 0 })).searchResult3 as { song: Song[] }).song.find((t) => t.id === songs[0]);
+    // Asked twice each: the second answer is the kept one.
+    for (let i = 0; i < 2; i += 1) {
+      expect((await entries()).map((e) => e.starred)).toEqual([undefined, undefined]);
+      expect((await found(ada))?.starred).toBeUndefined();
+    }
+    await ada.ok('star', { id: songs[0] });
+    for (let i = 0; i < 2; i += 1) {
+      const [first, second] = await entries();
+      expect(first!.starred).toMatch(/^\d{4}-/);
+      expect(second!.starred).toBeUndefined();
+      expect((await found(ada))?.starred).toMatch(/^\d{4}-/);
+      expect((await found(bob))?.starred).toBeUndefined();
+    }
+    await ada.ok('unstar', { id: songs[0] });
+    expect((await entries()).map((e) => e.starred)).toEqual([undefined, undefined]);
+    expect((await found(ada))?.starred).toBeUndefined();
+    await ada.ok('deletePlaylist', { id });
+  });
+
   it('scrobble submission=false is now playing; submission=true records a TrackPlayed of the song', async () => {
     await ada.ok('scrobble', { id: 'demo-track-0-4', submission: false });
     const now = ((await bob.ok('getNowPlaying')).nowPlaying as { entry: { id: string; username: string; minutesAgo: number }[] }).entry;
