@@ -10,6 +10,7 @@ import { DomainError } from '../../domain/shared/errors.js';
 import type { Position } from '../../gateways/event-store/port.js';
 import type { AccountDeps, Meta } from './context.js';
 import { AccountError } from './errors.js';
+import { rememberedSignIns } from './remembered-sign-ins.js';
 import { runUserCommand, userState } from './register.js';
 
 export interface UserChanges {
@@ -45,6 +46,7 @@ export async function removeUser(deps: AccountDeps, userId: string, meta: Meta):
   if (meta.actorId === userId) throw cannotChangeSelf();
   const result = await runUserCommand(deps, { type: 'RemoveUser', userId, at: deps.now().toISOString() }, meta);
   await deps.credentials.deleteCredentials(userId);
+  rememberedSignIns(deps.credentials).forget(userId);
   return result.position;
 }
 

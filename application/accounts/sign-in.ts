@@ -9,6 +9,7 @@ import { USERNAME } from '../../domain/user/decider.js';
 import type { Account } from '../../gateways/credentials/port.js';
 import type { AccountDeps } from './context.js';
 import { AccountError } from './errors.js';
+import { rememberedSignIns } from './remembered-sign-ins.js';
 import { registerAccount } from './register.js';
 import { accessToken, issueTokenPair, newRefreshToken, parseRefreshToken, type TokenPair } from './session-tokens.js';
 
@@ -43,6 +44,7 @@ export async function signIn(deps: AccountDeps, credentials: Credentials, addres
     // Removed while its credentials were being deleted: finish the job, and it no longer exists.
     if (error instanceof DomainError && error.code === 'USER_REMOVED') {
       await deps.credentials.deleteCredentials(account.userId);
+      rememberedSignIns(deps.credentials).forget(account.userId);
       throw invalid();
     }
     throw error;

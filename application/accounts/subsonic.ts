@@ -18,6 +18,7 @@ import { checkPassword } from './passwords.js';
 import { isId } from '../../domain/shared/ids.js';
 import type { SealedSecret } from '../../gateways/credentials/port.js';
 import { Lru } from '../lru.js';
+import { rememberedSignIns } from './remembered-sign-ins.js';
 import type { SecretBox } from './secret-box.js';
 
 
@@ -35,10 +36,13 @@ export async function setSubsonicPassword(deps: AccountDeps, userId: string, pas
     throw new AccountError('SUBSONIC_PASSWORD_IS_PASSWORD', 'the app password must differ from the account password (Subsonic apps keep it less safely)');
   }
   await deps.credentials.setSubsonicPassword(userId, deps.box.seal(plain, userId), deps.now().toISOString());
+  rememberedSignIns(deps.credentials).forget(userId);
 }
 
 export async function deleteSubsonicPassword(deps: AccountDeps, userId: string): Promise<boolean> {
-  return deps.credentials.deleteSubsonicPassword(userId);
+  const deleted = await deps.credentials.deleteSubsonicPassword(userId);
+  rememberedSignIns(deps.credentials).forget(userId);
+  return deleted;
 }
 
 /** The user's app password in plain text, or undefined when they have none. */
@@ -63,17 +67,36 @@ export type SubsonicProof = { password: string } | { token: string; salt: string
  * Checks a Subsonic sign-in (`u` with `p`, or with `t` and `s`): the user id, or undefined for an
  * unknown user, no app password or a wrong one. Apps sign every request, so only failures are
  * counted by SignInLimits (per account and per address); over a limit, SIGN_IN_RATE_LIMITED.
- * The limit check and the lookup (one round trip each) run at once.
+ * The limit check and the lookup (one round trip each) run at once; a name that signed in right
+ * from the same address within the last seconds is checked against what that sign-in read
+ * (remembered-sign-ins.ts), with no round trip.
  */
 export async function authenticateSubsonic(deps: AccountDeps, username: string, proof: SubsonicProof, address: string): Promise<string | undefined> {
+  const remembered = rememberedSignIns(deps.credentials);
+  const known = remembered.get(username, address);
+  if (known) {
+    if (proves(proof, known.password)) return known.userId;
+    remembered.drop(username, address);
+  }
   const [, user] = await Promise.all([deps.limits.check(username, address), signInOf(deps, username)]);
   const password = user?.password && openPassword(deps.box, user.userId, user.password);
-  const ok = password !== undefined && ('password' in proof ? same(proof.password, password) : same(proof.token.toLowerCase(), md5(password + proof.salt)));
-  if (!ok) {
+  if (password === undefined || !proves(proof, password)) {
     await deps.limits.failedFrom(username, address);
     return undefined;
   }
+  remembered.remember(username, address, user!.userId, password);
   return user!.userId;
+}
+
+/**
+ * `p` is the app password, or `t` is md5(app password + `s`); in constant time. A token has one
+ * public length (32 hex digits), so it is compared as it is; a password through digests.
+ */
+function proves(proof: SubsonicProof, password: string): boolean {
+  if ('password' in proof) return same(proof.password, password);
+  const expected = Buffer.from(md5(password + proof.salt), 'utf8');
+  const token = Buffer.from(proof.token.toLowerCase(), 'utf8');
+  return token.length === expected.length && timingSafeEqual(token, expected);
 }
 
 /** Who `u` names, with the sealed app password: as findSubsonicUser and subsonicPasswordOf, in one lookup. */

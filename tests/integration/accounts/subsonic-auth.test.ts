@@ -4,11 +4,12 @@
  * that takes as long for an unknown name as for a real one.
  */
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createUser } from '../../../application/accounts/accounts.js';
 import { createApiKey, revokeApiKey, userOfApiKey } from '../../../application/accounts/api-keys.js';
 import { AccountError } from '../../../application/accounts/errors.js';
 import { signIn } from '../../../application/accounts/sign-in.js';
+import { REMEMBERED_MS } from '../../../application/accounts/remembered-sign-ins.js';
 import { authenticateSubsonic, findSubsonicUser, setSubsonicPassword, subsonicPasswordOf } from '../../../application/accounts/subsonic.js';
 import { FAST_ARGON2, openAccountsWorld, type AccountsWorld } from '../../support/accounts-world.js';
 
@@ -45,6 +46,32 @@ describe('accounts for the Subsonic edge', () => {
     expect(await authenticateSubsonic(w.deps, 'ann', { token: md5('ann-app-pw-ü' + 'c19b2d'), salt: 'other' }, '127.0.0.1')).toBeUndefined();
     expect(await authenticateSubsonic(w.deps, 'ann', { password: 'ann-account-pw' }, '127.0.0.1')).toBeUndefined();
     expect(await authenticateSubsonic(w.deps, 'nobody', { password: 'ann-app-pw-ü' }, '127.0.0.1')).toBeUndefined();
+  });
+
+  it('a right sign-in is remembered briefly per name and address: a changed password, a wrong proof or another address are checked in full', async () => {
+    const zed = (await createUser(w.deps, { username: 'zed', password: 'zed-account-pw', displayName: 'Zed' }, { actorId: 'test' })).userId;
+    await setSubsonicPassword(w.deps, zed, 'zed-app-pw-1');
+    const token = (password: string, salt: string) => ({ token: md5(password + salt), salt });
+    expect(await authenticateSubsonic(w.deps, 'zed', token('zed-app-pw-1', 's1'), '10.0.0.1')).toBe(zed);
+    // Changed here: the old password stops at once, the new one works.
+    await setSubsonicPassword(w.deps, zed, 'zed-app-pw-2');
+    expect(await authenticateSubsonic(w.deps, 'zed', token('zed-app-pw-1', 's2'), '10.0.0.1')).toBeUndefined();
+    expect(await authenticateSubsonic(w.deps, 'zed', token('zed-app-pw-2', 's3'), '10.0.0.1')).toBe(zed);
+    expect(await authenticateSubsonic(w.deps, 'zed', { token: md5('zed-app-pw-2' + 's3'), salt: 's3-other' }, '10.0.0.1')).toBeUndefined();
+
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      expect(await authenticateSubsonic(w.deps, 'zed', token('zed-app-pw-2', 's4'), '10.0.0.1')).toBe(zed);
+      // Removed behind this process's back (another node, the CLI): the remembered sign-in holds
+      // for REMEMBERED_MS, from that address only, and no longer.
+      await w.deps.credentials.deleteSubsonicPassword(zed);
+      expect(await authenticateSubsonic(w.deps, 'zed', token('zed-app-pw-2', 's5'), '10.0.0.1')).toBe(zed);
+      expect(await authenticateSubsonic(w.deps, 'zed', token('zed-app-pw-2', 's6'), '10.0.0.2')).toBeUndefined();
+      vi.setSystemTime(Date.now() + REMEMBERED_MS);
+      expect(await authenticateSubsonic(w.deps, 'zed', token('zed-app-pw-2', 's7'), '10.0.0.1')).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('the app password cannot be the account password, nor fail the password rules', async () => {
