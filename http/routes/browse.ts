@@ -10,6 +10,7 @@ import { genreExists, listGenres, newAlbums } from '../../projections/sql/browse
 import { getTracks } from '../../projections/sql/catalog.js';
 import { awaitAfter, type Api, type ApiDeps } from '../context.js';
 import { HttpError } from '../errors.js';
+import { JSON_TYPE, ReadCache } from '../read-cache.js';
 import { After, Page, Position, responses } from '../schemas.js';
 import { AlbumSummary, Track } from './catalog.js';
 import { awaitModel, recommendationsOf } from './recommendations.js';
@@ -46,8 +47,14 @@ export async function browseRoutes(app: Api, deps: ApiDeps): Promise<void> {
     return { genre, topTracks, newAlbums: albums };
   });
 
-  app.get('/v1/browse/new-releases', { schema: { querystring: LimitQuery, response: responses({ 200: Page(AlbumSummary) }) } }, async (request) => {
+  // Kept serialised per catalog version and day (what counts as released moves with the date), as
+  // the catalog's other answers: every home screen asks for it.
+  const newReleases = new ReadCache<string>(deps, ['catalog'], 1_000);
+  app.get('/v1/browse/new-releases', { schema: { querystring: LimitQuery, response: responses({ 200: Page(AlbumSummary) }) } }, async (request, reply) => {
     await awaitAfter(deps, request.query.after, ['catalog']);
-    return { items: await newAlbums(deps.sql, { today: today(deps), limit: request.query.limit ?? 20 }) };
+    const day = today(deps);
+    const limit = request.query.limit ?? 20;
+    const body = await newReleases.get(JSON.stringify([day, limit]), async () => String(reply.serialize({ items: await newAlbums(deps.sql, { today: day, limit }) })));
+    return reply.type(JSON_TYPE).send(body);
   });
 }

@@ -7,6 +7,8 @@
  * every route checks its input and wants a token.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCatalogFile } from '../../application/catalog/file.js';
+import { applyPlan, planImport } from '../../application/catalog/import.js';
 import type { ApiClient } from '../support/api-client.js';
 import { FAR_FUTURE, expectRefused, startE2eServer, uniqueUser, type E2eServer } from './support/server.js';
 
@@ -189,6 +191,25 @@ describe('discovery', () => {
     expect(dates.length).toBe(10);
     expect([...dates].sort().reverse()).toEqual(dates);
     expect(dates[0]! <= new Date().toISOString().slice(0, 10)).toBe(true);
+  });
+
+  it('a new release is listed as soon as the catalog read model has it (answers are kept per catalog version)', async () => {
+    const api = await s.login(uniqueUser('browser'));
+    const before = await api.get<{ items: Array<{ id: string }> }>('/v1/browse/new-releases?limit=3');
+    expect(before.status).toBe(200);
+    const today = new Date().toISOString().slice(0, 10);
+    const read = readCatalogFile(
+      JSON.stringify({
+        artists: [{ id: 'fresh-artist', name: 'The Fresh Ones', genres: ['pop'] }],
+        albums: [{ id: 'fresh-album', artistId: 'fresh-artist', title: 'Out Today', releaseDate: today, genres: ['pop'], tracks: [{ id: 'fresh-track-1', title: 'First', durationMs: 200_000, trackNumber: 1 }] }],
+      }),
+    );
+    const { plan, problems } = await planImport(s.store, read.catalog!, new Date().toISOString());
+    expect(problems).toEqual([]);
+    expect((await applyPlan(s.store, plan, { actorId: 'test', correlationId: uniqueUser('import') })).failure).toBeUndefined();
+    const after = await api.get<{ items: Array<{ id: string }> }>(`/v1/browse/new-releases?limit=3&after=${encodeURIComponent(await s.head())}`);
+    expect(after.body.items[0]!.id).toBe('fresh-album');
+    expect(after.body.items.slice(1).map((a) => a.id)).toEqual(before.body.items.slice(0, 2).map((a) => a.id));
   });
 
   it('charts per genre count the plays of that genre’s tracks only', async () => {
