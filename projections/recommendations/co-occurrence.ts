@@ -30,18 +30,25 @@ export interface SimilarityParams {
 
 export const SIMILARITY_DEFAULTS: SimilarityParams = { k1: 1.2, b: 0.75, alpha: 1 };
 
-/** A row's top neighbours as computed last (for normalisations that depend on the row alone). */
+/**
+ * A row's top neighbours by weight (best first; ties to the smaller id), for normalisations that
+ * rank a row by its own weights: kept up to date as the row's weights change.
+ */
 interface CachedTop {
   k: number;
-  ids: Int32Array;
-  scores: Float64Array;
+  ids: number[];
+  weights: number[];
+  /** The list holds every neighbour of positive weight (the row has at most `k`). */
+  complete: boolean;
 }
 
 export class CoOccurrence {
   private readonly rows: Array<IntFloatMap | undefined> = [];
   /**
-   * Top-K per row, kept until a play touches the row: `raw`, and `asymmetric` with α = 1, rank a
-   * row by its own weights and mass only, so a row's list stays exact until the row changes.
+   * Top-K per row: `raw`, and `asymmetric` with α = 1, rank a row by its own weights (the mass of
+   * the row divides them all), so a kept list is maintained as plays change the row's weights
+   * (keep()), and is computed again only when a weight in it falls while the row has more
+   * neighbours than the list holds (the one it should let in is not known).
    */
   private readonly tops: Array<CachedTop | undefined> = [];
   private mass = new Float64Array(16);
@@ -53,10 +60,10 @@ export class CoOccurrence {
   /** Adds `by` to the weight of the pair {a, b} (a ≠ b); positive weight counts toward mass. */
   add(a: number, b: number, by: number): void {
     if (a === b) return;
-    this.tops[a] = undefined;
-    this.tops[b] = undefined;
     this.row(a, true).add(b, by);
     this.row(b, true).add(a, by);
+    this.keep(a, b, by);
+    this.keep(b, a, by);
     if (by > 0) {
       this.ensureMass(Math.max(a, b));
       this.mass[a]! += by;
@@ -94,30 +101,70 @@ export class CoOccurrence {
     const row = this.rows[a];
     if (!row || k <= 0) return [];
     const rowOnly = normalisation === 'raw' || (normalisation === 'asymmetric' && this.params.alpha === 1);
-    const cached = rowOnly ? this.tops[a] : undefined;
-    if (cached && (cached.k >= k || cached.ids.length < cached.k)) {
-      const n = Math.min(k, cached.ids.length);
+    if (rowOnly) {
+      let kept = this.tops[a];
+      if (!kept || (kept.k < k && !kept.complete)) kept = this.computeTop(a, row, k);
+      const n = Math.min(k, kept.ids.length);
       const out: Scored[] = new Array<Scored>(n);
-      for (let i = 0; i < n; i++) out[i] = { id: cached.ids[i]!, score: cached.scores[i]! };
+      for (let i = 0; i < n; i++) out[i] = { id: kept.ids[i]!, score: this.normalise(a, kept.ids[i]!, kept.weights[i]!, normalisation) };
       return out;
     }
     const top = new TopK(k);
     row.forEach((b, w) => {
       if (w > 0) top.offer(b, this.normalise(a, b, w, normalisation));
     });
+    return top.sorted();
+  }
+
+  private computeTop(a: number, row: IntFloatMap, k: number): CachedTop {
+    const top = new TopK(k);
+    row.forEach((b, w) => {
+      if (w > 0) top.offer(b, w);
+    });
     const sorted = top.sorted();
-    if (rowOnly) {
-      while (this.tops.length <= a) this.tops.push(undefined);
-      this.tops[a] = { k, ids: Int32Array.from(sorted, (s) => s.id), scores: Float64Array.from(sorted, (s) => s.score) };
+    const kept: CachedTop = { k, ids: sorted.map((s) => s.id), weights: sorted.map((s) => s.score), complete: sorted.length < k };
+    while (this.tops.length <= a) this.tops.push(undefined);
+    this.tops[a] = kept;
+    return kept;
+  }
+
+  /** Row `a`'s kept list after the weight of `b` in it moved by `by`. */
+  private keep(a: number, b: number, by: number): void {
+    const kept = this.tops[a];
+    if (!kept) return;
+    const w = this.weight(a, b);
+    const { ids, weights } = kept;
+    const at = ids.indexOf(b);
+    if (at >= 0) {
+      if (by < 0 && !kept.complete) {
+        this.tops[a] = undefined; // whoever is next outside the list may now be ahead of b
+        return;
+      }
+      ids.splice(at, 1);
+      weights.splice(at, 1);
     }
-    return sorted;
+    if (w <= 0) return;
+    // Where b goes: after every entry ranked above it (more weight, or as much and a smaller id).
+    let place = 0;
+    while (place < ids.length && (weights[place]! > w || (weights[place] === w && ids[place]! < b))) place++;
+    if (place >= kept.k) {
+      kept.complete = false; // not among the best k: the list no longer holds every neighbour
+      return;
+    }
+    ids.splice(place, 0, b);
+    weights.splice(place, 0, w);
+    if (ids.length > kept.k) {
+      ids.pop();
+      weights.pop();
+      kept.complete = false;
+    }
   }
 
   /** Bytes held by the rows and the mass vector. */
   get bytes(): number {
     let bytes = this.mass.byteLength;
     for (const row of this.rows) if (row) bytes += row.bytes;
-    for (const top of this.tops) if (top) bytes += 64 + top.ids.byteLength + top.scores.byteLength;
+    for (const top of this.tops) if (top) bytes += 64 + 16 * top.ids.length;
     return bytes;
   }
 
