@@ -19,6 +19,10 @@ export class Lru<K, V> {
     return entry.value;
   }
 
+  delete(key: K): void {
+    this.entries.delete(key);
+  }
+
   set(key: K, value: V, ttlMs = Number.POSITIVE_INFINITY): void {
     this.entries.delete(key);
     this.entries.set(key, { value, expiresAt: this.now() + ttlMs });

@@ -3,17 +3,20 @@
  * against the user's player, read the state, and hear about every change (the socket edge sends
  * it to the user's devices, here and, through pub/sub, on other nodes).
  *
- * A command starts from the state the `player` read model holds (or this node's copy) and reads
- * only the events after it, decides, and appends at the expected revision; when another node got
- * there first it reads the new events and decides again. Commands of one user on one node run one
- * at a time, so two devices pressing at once are ordered here without a retry.
+ * A command starts from this node's copy of the state (kept after the first read, and moved on by
+ * this node's changes and those heard from other nodes), decides, and appends at that version,
+ * with no read before: the store refuses the append when another node got there first, and then
+ * the command reads the new events (after the copy, or after the `player` read model's row) and
+ * decides again. Commands of one user on one node run one at a time, so two devices pressing at
+ * once are ordered here without a retry. The appends of different users' commands that arrive
+ * together are stored together (one transaction).
  */
 import { MAX_TRACKS, isStale, playerDecider, type PlayerCommand } from '../../domain/player/decider.js';
 import { playerStream, type PlayerContext, type PlayerEvent } from '../../domain/player/events.js';
 import { evolvePlayer, initialPlayerState, type PlayerState } from '../../domain/player/state.js';
 import { reject } from '../../domain/shared/errors.js';
 import { WrongExpectedRevisionError } from '../../gateways/event-store/errors.js';
-import type { EventStore, JsonObject, Position } from '../../gateways/event-store/port.js';
+import type { AppendResult, EventStore, JsonObject, Position, StreamAppend } from '../../gateways/event-store/port.js';
 import { uuidv7 } from '../../gateways/event-store/uuid.js';
 import type { SqlClient } from '../../gateways/sql/port.js';
 import { getAlbum, getTracks } from '../../projections/sql/catalog.js';
@@ -60,7 +63,11 @@ export class PlayerService {
   private readonly running = new Map<string, Promise<unknown>>();
   private readonly listeners = new Set<(change: PlayerChange) => void>();
 
-  constructor(private readonly deps: PlayerDeps) {}
+  private readonly appends: AppendBatcher;
+
+  constructor(private readonly deps: PlayerDeps) {
+    this.appends = new AppendBatcher(deps.store);
+  }
 
   /** Calls `listener` after every change this node makes; returns what stops it. */
   onChange(listener: (change: PlayerChange) => void): () => void {
@@ -70,12 +77,13 @@ export class PlayerService {
 
   /** The user's current player state (the read model's, and the events after it). */
   async state(userId: string): Promise<PlayerState> {
-    const known = this.states.get(userId) ?? (await storedPlayerState(this.deps.sql, userId)) ?? initialPlayerState;
+    const cached = this.states.get(userId);
+    const known = cached ?? (await storedPlayerState(this.deps.sql, userId)) ?? initialPlayerState;
     let state = known;
     for await (const e of this.deps.store.readStream(playerStream(userId), { fromRevision: BigInt(known.version) })) {
       state = evolvePlayer(state, { type: e.type, data: e.data } as unknown as PlayerEvent);
     }
-    if (state !== known) this.states.set(userId, state);
+    if (state !== cached) this.states.set(userId, state);
     return state;
   }
 
@@ -90,25 +98,55 @@ export class PlayerService {
     return run;
   }
 
+  /**
+   * Decides on this node's copy of the state when it has one, without reading the store first:
+   * the append at the copy's version is the check. When another node appended meanwhile (a
+   * change not heard of yet) the append is refused, and the next attempt reads the store. A
+   * command that would change nothing is not answered from the copy alone: the store is read, so
+   * that "stale" and the state it is answered with are the newest stored; nor is one refused on
+   * the copy (a device registered on another node, a player started there).
+   */
   private async run(userId: string, request: PlayerRequest, metadata: CommandMetadata): Promise<PlayerOutcome> {
+    let trustCopy = true;
     for (let attempt = 1; ; attempt += 1) {
-      const before = await this.state(userId);
+      const copy = trustCopy ? this.states.get(userId) : undefined;
+      const before = copy ?? (await this.state(userId));
       const command = { ...request, userId, at: this.deps.now().toISOString() } as PlayerCommand;
-      const events = playerDecider.decide(command, before);
-      if (events.length === 0) return { applied: false, stale: isStale(command, before), state: before, position: undefined };
+      let events: PlayerEvent[] | undefined;
+      try {
+        events = playerDecider.decide(command, before);
+      } catch (error) {
+        if (!copy) throw error;
+        // Refused on the copy (an unknown device, nothing playing): the store has the last word.
+      }
+      // (A device seen lately needs no record, whatever the store says: no one waits for that answer.)
+      const unchanged = events?.length === 0 && command.type !== 'SeeDevice';
+      if (copy && (events === undefined || unchanged)) {
+        trustCopy = false;
+        attempt -= 1; // a read, not a failed append
+        continue;
+      }
+      if (events === undefined || events.length === 0) {
+        return { applied: false, stale: isStale(command, before), state: before, position: undefined };
+      }
       const batch = events.map((e) => ({ id: uuidv7(), type: e.type, data: e.data as unknown as JsonObject, metadata: meta(metadata) }));
       try {
         const expectedRevision = before.version === 0 ? 'no_stream' : BigInt(before.version - 1);
-        const result = await this.deps.store.append(playerStream(userId), batch, { expectedRevision });
+        const result = await this.appends.append({ stream: playerStream(userId), events: batch, options: { expectedRevision } });
         const after = events.reduce(evolvePlayer, before);
         this.states.set(userId, after);
         this.emit({ userId, before, after, events });
         return { applied: true, stale: false, state: after, position: result.position };
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
-        // Another node appended first: the next attempt reads its events and decides again.
+        // Another node appended first: the next attempt reads its events and decides again. A copy
+        // ahead of the store (a state heard on pub/sub that was never stored) is dropped, so that
+        // the read starts from the read model.
+        if (error.actual === 'no_stream' || Number(error.actual) + 1 < before.version) this.states.delete(userId);
         if (attempt >= MAX_ATTEMPTS) throw new TooMuchContentionError(playerStream(userId), attempt);
-        await backoff(attempt);
+        // Only a conflict after a read of the store is a race worth backing off from.
+        if (!copy) await backoff(attempt);
+        trustCopy = false;
       }
     }
   }
@@ -121,6 +159,33 @@ export class PlayerService {
 
   private emit(change: PlayerChange): void {
     for (const listener of this.listeners) listener(change);
+  }
+}
+
+/**
+ * The appends of the commands that came in one turn of the event loop (many users' commands read
+ * from many sockets) go to the store together, as one `appendMany`: on Postgres one transaction
+ * and one commit for the lot instead of one each. Each append is still answered on its own (a
+ * conflict fails only its command). Alone, an append waits for no more than the rest of the turn.
+ */
+class AppendBatcher {
+  private pending: Array<{ append: StreamAppend; resolve(result: AppendResult): void; reject(error: unknown): void }> = [];
+
+  constructor(private readonly store: EventStore) {}
+
+  append(append: StreamAppend): Promise<AppendResult> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.push({ append, resolve, reject }) === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    this.store.appendMany(batch.map((p) => p.append)).then(
+      (outcomes) => outcomes.forEach((outcome, i) => (outcome.ok ? batch[i]!.resolve(outcome.result) : batch[i]!.reject(outcome.error))),
+      (error: unknown) => batch.forEach((p) => p.reject(error)),
+    );
   }
 }
 
@@ -167,3 +232,4 @@ export async function checkTracksExist(deps: PlayerDeps, trackIds: readonly stri
   const missing = trackIds.find((id) => !known.has(id));
   if (missing !== undefined) reject('TRACK_NOT_FOUND', `track ${missing} does not exist`);
 }
+
