@@ -3,7 +3,9 @@
  * its hooks, and fan-out between nodes. A change made on this node goes to its sockets at once
  * and, through the same Redis pub/sub the playlist sync uses (channel `chorus:player1:<userId>`),
  * to the other nodes, which send it to theirs. Each node also follows the stored player events of
- * the users it serves, so a change pub/sub dropped still arrives.
+ * the users it serves, so a change pub/sub dropped still arrives: a stored event of a version its
+ * devices were not sent, and still not sent after a short grace (pub/sub is usually faster, but
+ * not always), makes it read the state from the store.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -19,6 +21,13 @@ import { toHttpError } from '../http/errors.js';
 import { PlayerSocketServer, type PlayerSocketHooks, type PlayerSocketLimits } from '../sync-server/player-server.js';
 
 export const PLAYER_CHANNEL = 'chorus:player1:';
+
+/**
+ * How long a stored change not yet heard on pub/sub may wait for it before it is read from the
+ * store: the two race after every commit, and a read for each change pub/sub then brings anyway
+ * cost every node serving the user one store read per command.
+ */
+export const PUBSUB_GRACE_MS = 150;
 
 export interface PlayerSyncDeps {
   store: EventStore;
@@ -68,24 +77,31 @@ export async function startPlayerSync(deps: PlayerSyncDeps): Promise<RunningPlay
     server.deliver(frame.userId, frame.state);
   });
 
-  // The stored events fill what pub/sub dropped (for the users with devices connected here).
-  const refreshing = new Set<string>();
-  const refresh = (userId: string) => {
-    if (refreshing.has(userId)) return;
-    refreshing.add(userId);
-    setImmediate(() => {
-      refreshing.delete(userId);
+  // The stored events fill what pub/sub dropped (for the users with devices connected here). Pub/sub
+  // usually brings a change first, or soon after: a stored change these devices were not sent is
+  // read from the store only if it has not come that way after a short grace.
+  const missing = new Map<string, number>();
+  let closed = false;
+  const refresh = (userId: string, version: number) => {
+    const waiting = missing.has(userId);
+    missing.set(userId, Math.max(version, missing.get(userId) ?? 0));
+    if (waiting) return;
+    setTimeout(() => {
+      const wanted = missing.get(userId)!;
+      missing.delete(userId);
+      if (closed || !server.serves(userId) || server.delivered(userId, wanted)) return;
       service.state(userId).then(
         (state) => server.deliver(userId, state),
         (error: unknown) => logger.warn({ err: error, userId }, 'player: reading a stored change failed'),
       );
-    });
+    }, pubsub ? PUBSUB_GRACE_MS : 0);
   };
   const subscription = deps.store.subscribeToAll({ fromPosition: await deps.store.headPosition(), filter: { streamPrefixes: [PLAYER_STREAM_PREFIX] } });
   const following = (async () => {
     for await (const event of subscription) {
       const userId = event.stream.slice(PLAYER_STREAM_PREFIX.length);
-      if (server.serves(userId)) refresh(userId);
+      const version = Number(event.revision) + 1;
+      if (server.serves(userId) && !server.delivered(userId, version)) refresh(userId, version);
     }
   })().catch((error: unknown) => logger.error({ err: error }, 'player: following stored player events failed'));
 
@@ -93,6 +109,7 @@ export async function startPlayerSync(deps: PlayerSyncDeps): Promise<RunningPlay
     service,
     server,
     async close() {
+      closed = true;
       await server.close();
       await subscription.close();
       await following;

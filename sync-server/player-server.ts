@@ -107,6 +107,12 @@ export class PlayerSocketServer {
     return this.users.has(userId);
   }
 
+  /** Whether this node's devices of `userId` have been sent `version` (or a newer one) already. */
+  delivered(userId: string, version: number): boolean {
+    const room = this.users.get(userId);
+    return room !== undefined && room.state.version >= version;
+  }
+
   handles(request: IncomingMessage): boolean {
     const url = request.url ?? '';
     return url === PLAYER_SYNC_PATH || url.startsWith(`${PLAYER_SYNC_PATH}?`);

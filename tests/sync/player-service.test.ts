@@ -5,16 +5,22 @@
  * again, so two nodes writing one user's player still end in one state, in the server's order.
  * Two services on one database stand for two nodes whose pub/sub messages were all lost.
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPlayerSync, type RunningPlayerSync } from '../../app/player-sync.js';
 import { PlayerService } from '../../application/player/player.js';
 import { playerStream, type PlayerEvent } from '../../domain/player/events.js';
 import { evolvePlayer, initialPlayerState, type PlayerState } from '../../domain/player/state.js';
 import { PostgresEventStore } from '../../gateways/event-store/postgres/store.js';
 import type { EventStore } from '../../gateways/event-store/port.js';
+import { createRedisPubSub } from '../../gateways/cache/pubsub.js';
 import { parsePosition } from '../../gateways/event-store/position.js';
 import { createPgClient } from '../../gateways/sql/pg.js';
 import type { SqlClient } from '../../gateways/sql/port.js';
-import { startPlayerWorld, type PlayerWorld } from '../support/player-world.js';
+import { Device, startPlayerWorld, type PlayerWorld } from '../support/player-world.js';
+import { TEST_REDIS_URL } from '../support/redis.js';
 
 const TRACKS = ['demo-track-0-1', 'demo-track-0-2', 'demo-track-0-3', 'demo-track-0-4'];
 
@@ -181,3 +187,66 @@ describe('player service: appends of many users', () => {
   });
 });
 
+describe('player fan-out between two nodes', () => {
+  let servers: Server[] = [];
+  let nodes: Array<RunningPlayerSync & { wsUrl: string; reads: () => number }> = [];
+  const closers: Array<() => Promise<void>> = [];
+
+  beforeAll(async () => {
+    const logger = pino({ level: 'silent' });
+    const prefix = `${world.redis.prefix}fanout:`;
+    for (let i = 0; i < 2; i += 1) {
+      const { store: counting, reads } = countingStore();
+      const pubsub = createRedisPubSub(TEST_REDIS_URL, prefix, logger);
+      // The token is the user id here: what is tested is what happens after the upgrade.
+      const auth = { verify: async (token: string) => ({ userId: token }) };
+      const running = await startPlayerSync({ store: counting, sql, auth, logger, now: () => new Date(), pubsub });
+      const server = createServer();
+      server.on('upgrade', (request, socket, head) => void running.server.handleUpgrade(request, socket, head));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      servers.push(server);
+      nodes.push({ ...running, wsUrl: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/v1/sync/player`, reads });
+      closers.push(async () => {
+        await running.close();
+        await new Promise((resolve) => server.close(resolve));
+        await pubsub.close();
+      });
+    }
+  });
+  afterAll(async () => {
+    for (const close of closers) await close();
+    servers = [];
+    nodes = [];
+  });
+
+  it('a change heard on pub/sub is not read again from the store; one stored without pub/sub still arrives', async () => {
+    const [a, b] = nodes as [(typeof nodes)[number], (typeof nodes)[number]];
+    const userId = await playing(a.service);
+    const phone = await Device.connect(a.wsUrl, userId, 'phone');
+    const laptop = await Device.connect(b.wsUrl, userId, 'laptop');
+    try {
+      await laptop.stateAt((await stored(userId)).version);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the connection's own reads are done
+      const before = b.reads();
+      let version = 0;
+      for (let i = 0; i < 10; i += 1) {
+        const result = await phone.command({ type: 'seek', positionMs: 10_000 + i * 1_000 });
+        version = result.version!;
+        await laptop.stateAt(version);
+      }
+      // The stored events reach node B too (its backstop subscription): they must not cost a read.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(b.reads() - before, "node B's stream reads for ten changes heard on pub/sub").toBe(0);
+
+      // A change stored by a node that publishes nothing (as if pub/sub lost it) reaches both nodes' devices from the store.
+      const silent = new PlayerService({ store, sql, now: () => new Date() });
+      const paused = await silent.execute(userId, { type: 'Pause', by: 'phone' });
+      expect(paused.state.version).toBe(version + 1);
+      expect((await laptop.stateAt(paused.state.version)).value).toMatchObject({ isPlaying: false });
+      expect((await phone.stateAt(paused.state.version)).value).toMatchObject({ isPlaying: false });
+    } finally {
+      phone.close();
+      laptop.close();
+    }
+  });
+});
