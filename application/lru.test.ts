@@ -15,4 +15,12 @@ describe('Lru', () => {
     now = 10;
     expect(lru.get('d')).toBeUndefined();
   });
+
+  it('forgets a deleted entry', () => {
+    const lru = new Lru<string, number>(2);
+    lru.set('a', 1);
+    lru.delete('a');
+    lru.delete('missing');
+    expect(lru.get('a')).toBeUndefined();
+  });
 });
