@@ -100,7 +100,7 @@ export function buildReport(config: Config, machine: MachineInfo, code: CodeVers
     code,
     server:
       'Chorus (loadConfig + startChorus, as npm start) on PostgreSQL (events, read models) and Redis (cache, fan-out), LOG_LEVEL=warn; ' +
-      'a command reads the player stream after the cached state, appends its event at the expected revision, sends the new state to the devices on the node and publishes it on Redis for the other nodes',
+      "a command is decided on the node's copy of the user's state and appended at its version (no read first; the appends of commands arriving together in one transaction), then the new state goes to the devices on the node and on Redis to the other nodes, which read the store for a stored change only when Redis has not brought it",
     results: figures,
     targets,
     allTargetsMet: targets.every((t) => t.met),
@@ -123,7 +123,7 @@ function limits(config: Config, machine: MachineInfo, f: Figures): string[] {
     const serverCores = p.nodes.reduce((sum, n) => sum + (p.cores[n] ?? 0), 0) + (p.cores['pg backends'] ?? 0) + (p.cores.redis ?? 0);
     out.push(
       `${p.label}: ${formatRate(p.run.commands / p.run.seconds)} commands/s made (${formatRate(rate(p))} intended; ${p.run.skipped} passed over while the user's previous one was unanswered). ` +
-        `Each command is a read of the player stream after the cached state and one append (a Postgres commit), then one state frame to each of the user's ${config.devices} devices` +
+        `Each command is decided on the node's copy of the state and appended (commands arriving together share a Postgres commit), then one state frame goes to each of the user's ${config.devices} devices` +
         (p.nodes.length > 1 ? ' (on the other node through a Redis publish)' : '') +
         `. Server side (Chorus, its Postgres backends, Redis) used ${serverCores.toFixed(2)} cores, ${((serverCores / (p.run.commands / p.run.seconds)) * 1_000).toFixed(2)} ms of CPU per command; ` +
         `cores busy: [${coresOf(p)}] of ${machine.cpuCount} (rest: other work on the machine). ` +
