@@ -150,7 +150,8 @@ async function phase(ctx: Context, label: string, nodes: Node[], nodeOf: (user: 
     const groups = await cpuGroups(ctx, nodes);
     const cpuBefore = sampleCpu(groups);
     const measured = await load.call('run', { intervalSeconds: config.intervalSeconds, seconds: size.seconds, measured: true, seed: config.seed + 1 });
-    const cores = coresUsed(cpuBefore, sampleCpu(groups));
+    // The groups again: a pool may have opened connections during the run (their backends count too).
+    const cores = coresUsed(cpuBefore, sampleCpu(await cpuGroups(ctx, nodes)));
     cores.rest = cores.machine! - Object.entries(cores).reduce((sum, [name, c]) => (name === 'machine' ? sum : sum + c), 0);
     const latencies = await load.call('latencies', { timeoutMs: 5_000 });
     log(
@@ -166,7 +167,9 @@ async function phase(ctx: Context, label: string, nodes: Node[], nodeOf: (user: 
 /** The processes whose CPU is reported: the nodes, the load process, this database's Postgres backends, Postgres's own processes, Redis. */
 async function cpuGroups(ctx: Context, nodes: Node[]): Promise<ProcessGroups> {
   const rows = await ctx.database.admin.query<{ pid: number; datname: string | null; backend_type: string }>('select pid, datname, backend_type from pg_stat_activity');
-  // The nodes' pools stay open through a run, so their backends do too (one that exited would take its CPU out of the sum).
+  // A pool closes connections idle for 30 s, so backends come and go during a run: those of the
+  // database at the end are counted (for what they used since the start, or since they started);
+  // what one that exited during the run used is missing.
   const backends = new Set(rows.rows.filter((r) => r.datname === ctx.database.name).map((r) => r.pid));
   // The server's own processes (WAL writer, checkpointer, ...): they work for every database.
   const shared = new Set(rows.rows.filter((r) => r.backend_type !== 'client backend').map((r) => r.pid));
