@@ -5,8 +5,7 @@
  * to the other nodes, which send it to theirs. Each node also follows the stored player events of
  * the users it serves, so a change pub/sub dropped still arrives: a stored event of a version its
  * devices were not sent, and still not sent after a short grace (pub/sub is usually faster, but
- * not always), makes it read the state from the store. With pub/sub those events are looked at a
- * few times a second; without it they are the fan-out, followed live.
+ * not always), makes it read the state from the store.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -29,44 +28,6 @@ export const PLAYER_CHANNEL = 'chorus:player1:';
  * cost every node serving the user one store read per command.
  */
 export const PUBSUB_GRACE_MS = 150;
-
-/**
- * With pub/sub, how often at most a node reads the stored player events (a read per commit of
- * every node would be most of the statements of a node without projections).
- */
-export const STORE_LOOK_MS = 100;
-
-/** Whether an `await` begun after it waited for I/O (a read), rather than taking what was at hand. */
-class Waited {
-  private waited = false;
-  private readonly immediate = setImmediate(() => (this.waited = true));
-  stop(): boolean {
-    clearImmediate(this.immediate);
-    return this.waited;
-  }
-}
-
-/** A wait until a time, that `cancel` ends at once (and every later one). */
-class Pause {
-  private cancelled = false;
-  private end: (() => void) | undefined;
-  private timer: NodeJS.Timeout | undefined;
-
-  until(time: number): Promise<void> {
-    const ms = time - Date.now();
-    if (ms <= 0 || this.cancelled) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.end = resolve;
-      this.timer = setTimeout(resolve, ms);
-    });
-  }
-
-  cancel(): void {
-    this.cancelled = true;
-    clearTimeout(this.timer);
-    this.end?.();
-  }
-}
 
 export interface PlayerSyncDeps {
   store: EventStore;
@@ -136,19 +97,8 @@ export async function startPlayerSync(deps: PlayerSyncDeps): Promise<RunningPlay
     }, pubsub ? PUBSUB_GRACE_MS : 0);
   };
   const subscription = deps.store.subscribeToAll({ fromPosition: await deps.store.headPosition(), filter: { streamPrefixes: [PLAYER_STREAM_PREFIX] } });
-  const pause = new Pause();
   const following = (async () => {
-    const events = subscription[Symbol.asyncIterator]();
-    let readAt = 0;
-    for (;;) {
-      // With pub/sub bringing the changes, the store is looked at once per STORE_LOOK_MS at most
-      // (the events of a look are taken at once), not after every commit of every node.
-      if (pubsub) await pause.until(readAt + STORE_LOOK_MS);
-      const waited = new Waited();
-      const next = await events.next();
-      if (waited.stop()) readAt = Date.now();
-      if (next.done) return;
-      const event = next.value;
+    for await (const event of subscription) {
       const userId = event.stream.slice(PLAYER_STREAM_PREFIX.length);
       const version = Number(event.revision) + 1;
       if (server.serves(userId) && !server.delivered(userId, version)) refresh(userId, version);
@@ -160,7 +110,6 @@ export async function startPlayerSync(deps: PlayerSyncDeps): Promise<RunningPlay
     server,
     async close() {
       closed = true;
-      pause.cancel();
       await server.close();
       await subscription.close();
       await following;
