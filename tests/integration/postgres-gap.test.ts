@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresEventStore } from '../../gateways/event-store/postgres/store.js';
 import type { RecordedEvent } from '../../gateways/event-store/port.js';
+import { START } from '../../gateways/event-store/position.js';
 import { uuidv7 } from '../../gateways/event-store/uuid.js';
 import { createPgClient } from '../../gateways/sql/pg.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
@@ -69,5 +70,35 @@ describe('postgres event store: a write that commits late is never skipped', () 
     expect(seen.map((e) => e.type)).toEqual(['Early', 'Late']);
     expect(seen[1]!.position).toBe(b.position);
     expect(store.comparePositions(seen[0]!.position, seen[1]!.position)).toBeLessThan(0);
+  });
+
+  it('is not held back by a transaction open in another database of the same server, nor by a read-only one here', async () => {
+    const other = await createTestDatabase('gap-other');
+    const elsewhere = new pg.Client({ connectionString: other.url });
+    const reading = new pg.Client({ connectionString: db.url });
+    await elsewhere.connect();
+    await reading.connect();
+    try {
+      // Another database: a transaction with an id (it wrote), open for the whole test.
+      await elsewhere.query('begin');
+      await elsewhere.query('create table held_open (x int)');
+      await elsewhere.query('insert into held_open values (1)');
+      // Here: a long read-only transaction (no transaction id).
+      await reading.query('begin isolation level repeatable read');
+      await reading.query('select count(*) from es_events');
+
+      const appended = await store.append('gap-elsewhere', [{ id: uuidv7(), type: 'Visible', data: {} }]);
+      expect(store.comparePositions(await store.headPosition(), appended.position)).toBe(0);
+      const read: RecordedEvent[] = [];
+      for await (const e of store.readAll({ filter: { streamPrefixes: ['gap-elsewhere'] } })) read.push(e);
+      expect(read.map((e) => e.type)).toEqual(['Visible']);
+      expect(await store.countAfter(START, 10_000)).toBeGreaterThan(0);
+    } finally {
+      await elsewhere.query('rollback').catch(() => undefined);
+      await reading.query('rollback').catch(() => undefined);
+      await elsewhere.end();
+      await reading.end();
+      await other.drop();
+    }
   });
 });

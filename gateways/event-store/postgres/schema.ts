@@ -2,7 +2,8 @@
  * The event store's tables and functions. The same SQL runs on a PostgreSQL server and on PGlite.
  *
  * Global order is (transaction_id, seq). Readers only see events whose transaction id is below
- * the oldest transaction still running (pg_snapshot_xmin): a transaction that took a lower seq but
+ * the oldest transaction still running that may write here (store.ts, horizonSql: the snapshot's
+ * running transactions but those of other databases): a transaction that took a lower seq but
  * commits later can therefore never be skipped — until it ends, nothing at or above its
  * transaction id is visible, and when it has committed its events sort before every later one.
  */
