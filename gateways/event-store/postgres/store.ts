@@ -35,6 +35,7 @@ import {
   validateReadStreamOptions,
   validateStreamName,
 } from '../validation.js';
+import { ForeignTransactions, horizonSql } from './horizon.js';
 import { appendManyPrepared, appendPrepared, actualRevision, type AppendContext } from './append.js';
 import { GroupAppender } from './appender.js';
 import { SharedPages, type Page } from './shared-pages.js';
@@ -76,33 +77,6 @@ const EVENT_COLUMNS = /* sql */ `
   es_events.transaction_id::text as pos_tx, es_events.seq::text as pos_seq, es_events.event_id::text as id,
   es_events.stream_name, es_events.revision::text as rev, es_events.event_type, es_events.data,
   es_events.metadata, es_events.occurred_at`;
-
-/**
- * The horizon of the global order (schema.ts): events whose transaction id is below it are safe
- * to read in order. It is the oldest transaction of the statement's snapshot still running that
- * may write events here: every running transaction but those of `$n`, transactions known to
- * belong to another database of the same server (they can never write to this es_events); with
- * none left, the snapshot's xmax. Without that list it is pg_snapshot_xmin: then any transaction
- * open anywhere on the server (another application's, a long report elsewhere) holds every reader
- * back. The list is learnt (FOREIGN_SQL) when a read finds events held back, at most every
- * LEARN_FOREIGN_MS; a transaction's database never changes, so a learnt id stays true for good,
- * and one whose database cannot be told (it ended meanwhile, or its backend is hidden from this
- * role) is simply not in it and counts.
- */
-const horizonSql = (n: number) => /* sql */ `(
-  select coalesce((select min(x) from pg_snapshot_xip(q.snapshot) x where x <> all ($${n}::xid8[])), pg_snapshot_xmax(q.snapshot))
-    from (select pg_current_snapshot() as snapshot) q)`;
-
-/** The running transactions of other databases of this server (`xid8` as text). */
-const FOREIGN_SQL = /* sql */ `
-  select coalesce(array_agg(x::text), '{}') as foreign
-    from pg_snapshot_xip(pg_current_snapshot()) x
-   where xid(x) in (
-           select a.backend_xid from pg_stat_activity a
-            where a.backend_xid is not null and a.datname is not null and a.datname <> current_database()
-           union all
-           select p.transaction from pg_prepared_xacts p where p.database <> current_database())`;
-const LEARN_FOREIGN_MS = 100;
 
 /** With a filter, this many events are scanned per page, in position order, and then filtered. */
 const FILTER_WINDOW = 5_000;
@@ -154,9 +128,8 @@ export class PostgresEventStore implements EventStore {
   /** The shared window of the head that subscriptions there read from (one query per wake-up). */
   readonly tail: Tail;
   private readonly appender: GroupAppender;
-  /** Running transactions known to belong to other databases (xid8 as text): they never hold readers back. */
-  private foreign: string[] = [];
-  private foreignLearntAt = Number.NEGATIVE_INFINITY;
+  /** Running transactions known to belong to other databases: they never hold readers back. */
+  private readonly foreign: ForeignTransactions;
   private readonly appendContext: AppendContext;
   private readonly subscriptions = new Set<PostgresSubscription>();
   private readonly sharedPages = new SharedPages();
@@ -170,6 +143,7 @@ export class PostgresEventStore implements EventStore {
     this.pageSize = options.pageSize ?? 1_000;
     this.wakeups = new Wakeups(sql, this.logger, { minIntervalMs: options.notifyIntervalMs });
     this.appender = new GroupAppender(sql, options.appendConcurrency ?? 4);
+    this.foreign = new ForeignTransactions(sql, this.logger);
     this.tail = new Tail(this, this.pageSize, () => this.wakeups.generation, options.tailEvents);
     this.appendContext = { appender: this.appender, announce: () => this.wakeups.announce(), isClosed: () => this.closed };
   }
@@ -249,7 +223,7 @@ export class PostgresEventStore implements EventStore {
   private async queryPage(after: Position, limit: number, filter: EventFilter | undefined): Promise<Page> {
     const page = await this.queryPageOnce(after, limit, filter);
     // Held back: perhaps by a transaction of another database; if that is news, read again.
-    if (page.heldBack && (await this.learnForeign())) return this.queryPageOnce(after, limit, filter);
+    if (page.heldBack && (await this.foreign.learn())) return this.queryPageOnce(after, limit, filter);
     return page;
   }
 
@@ -266,7 +240,7 @@ export class PostgresEventStore implements EventStore {
         filter?.streamPrefixes?.length ? filter.streamPrefixes.map(likePrefix) : null,
         filter?.eventTypes?.length ? [...filter.eventTypes] : null,
         window,
-        this.foreign,
+        this.foreign.known,
       ],
     );
     const first = rows[0]!;
@@ -305,33 +279,14 @@ export class PostgresEventStore implements EventStore {
                        select transaction_id, seq from es_events
                         where transaction_id < x.horizon
                         order by transaction_id desc, seq desc limit 1) e on true) h`,
-          [this.foreign],
+          [this.foreign.known],
         ),
       );
     let [row] = await read();
-    if (row?.held_back && (await this.learnForeign())) [row] = await read();
+    if (row?.held_back && (await this.foreign.learn())) [row] = await read();
     return row?.tx && row.seq ? formatPosition(row.tx, row.seq) : START;
   }
 
-  /**
-   * Learns which running transactions belong to other databases of the server (FOREIGN_SQL), at
-   * most every LEARN_FOREIGN_MS; true when that changed what is known.
-   */
-  private async learnForeign(): Promise<boolean> {
-    const now = performance.now();
-    if (now - this.foreignLearntAt < LEARN_FOREIGN_MS) return false;
-    this.foreignLearntAt = now;
-    try {
-      const [row] = await this.sql.query<{ foreign: string[] }>(FOREIGN_SQL);
-      const learnt = row?.foreign ?? [];
-      const changed = learnt.some((x) => !this.foreign.includes(x));
-      this.foreign = learnt;
-      return changed;
-    } catch (error) {
-      this.logger.debug({ err: error }, 'event store: could not tell which transactions belong to other databases');
-      return false;
-    }
-  }
 
   /**
    * How many visible events come after `after`, counted along the primary key and stopping at
@@ -346,7 +301,7 @@ export class PostgresEventStore implements EventStore {
             where (transaction_id, seq) > ($1::text::xid8, $2::bigint)
               and transaction_id < ${horizonSql(4)}
             limit $3) behind`,
-        [major.toString(), minor.toString(), cap, this.foreign],
+        [major.toString(), minor.toString(), cap, this.foreign.known],
       ),
     );
     return row?.n ?? 0;
