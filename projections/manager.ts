@@ -279,11 +279,20 @@ export async function rebuildProjection(
       const head = await deps.store.headPosition();
       const status = runner.status();
       if (status.state === 'failed') throw new Error(`rebuild of ${projection.name} failed: ${status.error}`);
-      const done = status.processed !== null && (await caughtUp(deps, projection, status.processed));
+      let { processed, eventsApplied } = status;
+      let done = processed !== null && (await caughtUp(deps, projection, processed));
+      if (status.state === 'waiting-for-lock') {
+        // A running server took the new generation first (it runs building generations too): follow
+        // its progress in the registry; it switches to the generation itself once caught up.
+        const stored = (await listGenerations(deps.sql, projection.name)).find((g) => g.generation === generation.generation);
+        processed = stored?.checkpoint ?? null;
+        eventsApplied = stored?.eventsApplied ?? 0;
+        done = stored?.status === 'active' || (processed !== null && (await caughtUp(deps, projection, processed)));
+      }
       if (done || Date.now() - reported >= progressEveryMs) {
         reported = Date.now();
         const seconds = Math.max((reported - started) / 1000, 0.001);
-        onProgress({ generation: generation.generation, processed: status.processed, head, eventsApplied: status.eventsApplied, eventsPerSecond: status.eventsApplied / seconds });
+        onProgress({ generation: generation.generation, processed, head, eventsApplied, eventsPerSecond: eventsApplied / seconds });
       }
       if (done) break;
       await new Promise((r) => setTimeout(r, 100));
