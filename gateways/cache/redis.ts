@@ -11,75 +11,78 @@ export interface RedisCacheOptions {
   logger?: Logger;
 }
 
-/** ZINCRBY for each (increment, member) pair of ARGV, as one command. */
-const ZINCRBY_MANY = `for i = 1, #ARGV, 2 do redis.call('ZINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end return #ARGV / 2`;
-/** INCRBY KEYS[i] ARGV[i] for each key, as one command (the keys are declared: cluster- and prefix-safe). */
-const INCRBY_MANY = `for i = 1, #KEYS do redis.call('INCRBY', KEYS[i], ARGV[i]) end return #KEYS`;
+/**
+ * A guarded batch as one script: if KEYS[1] (the guard) holds ARGV[3] (or, with ARGV[2] = '0', does
+ * not exist), runs the batch's commands and sets the guard to ARGV[1]; else writes nothing and
+ * answers 0. The commands are ARGV[4], a JSON array of strings: for each command its name, its
+ * key's index into KEYS, its arguments per call, its calls, then the calls' arguments (so a sorted
+ * set's many members are one entry: ZINCRBY over pairs). One JSON string instead of an argument
+ * each: the node encodes a batch of thousands of members in one native call, and Redis decodes it
+ * in C. A command that fails (WRONGTYPE) does not stop the others, as inside EXEC; the guard is
+ * still set and the first error is answered ('ERR: ...'). Redis runs a script atomically, so no
+ * WATCH (one connection, one commit at a time) and one round trip instead of four.
+ */
+const GUARDED_BATCH = `
+local current = redis.call('GET', KEYS[1])
+if ARGV[2] == '0' then
+  if current then return 0 end
+elseif current ~= ARGV[3] then
+  return 0
+end
+local ops = cjson.decode(ARGV[4])
+local failed = nil
+local i = 1
+local n = #ops
+while i <= n do
+  local command, key, arity, calls = ops[i], KEYS[tonumber(ops[i + 1])], tonumber(ops[i + 2]), tonumber(ops[i + 3])
+  i = i + 4
+  for _ = 1, calls do
+    local reply = redis.pcall(command, key, unpack(ops, i, i + arity - 1))
+    if type(reply) == 'table' and reply.err and not failed then failed = reply.err end
+    i = i + arity
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1])
+if failed then return 'ERR: ' .. failed end
+return 1`;
+
+/** Members per ZADD of a zAddMany (a script's unpack takes a few thousand values at most). */
+const ZADD_CHUNK = 1_000;
 
 export class RedisCache implements Cache {
   readonly kind = 'redis';
   private readonly client: Redis;
-  /** WATCH is per connection: guarded commits run one at a time on a connection of their own. */
-  private readonly guarded: Redis;
-  private commitQueue: Promise<unknown> = Promise.resolve();
+  /** Guarded commits (one script each), on a connection of their own so that reads do not queue behind a large batch. */
+  private readonly writes: Redis & { guardedBatch(args: string[]): Promise<number | string> };
   private readonly prefix: string;
 
   constructor(options: RedisCacheOptions) {
     this.prefix = options.keyPrefix ?? '';
     const settings = { keyPrefix: this.prefix, maxRetriesPerRequest: 3, lazyConnect: false };
     this.client = new Redis(options.url, settings);
-    this.guarded = new Redis(options.url, settings);
-    for (const connection of [this.client, this.guarded]) {
+    const writes = new Redis(options.url, settings);
+    writes.defineCommand('guardedBatch', { lua: GUARDED_BATCH });
+    this.writes = writes as RedisCache['writes'];
+    for (const connection of [this.client, this.writes]) {
       connection.on('error', (error) => options.logger?.warn({ err: error }, 'redis: connection error'));
     }
   }
 
-  commit(guard: CacheGuard, writes: (writer: CacheWriter) => void): Promise<boolean> {
-    const run = this.commitQueue.then(() => this.commitNow(guard, writes));
-    this.commitQueue = run.catch(() => undefined);
-    return run;
-  }
-
-  private async commitNow(guard: CacheGuard, writes: (writer: CacheWriter) => void): Promise<boolean> {
-    const connection = this.guarded;
-    await reachable(() => connection.watch(guard.key));
+  async commit(guard: CacheGuard, writes: (writer: CacheWriter) => void): Promise<boolean> {
+    const batch = new GuardedBatch(guard);
+    writes(batch.writer);
+    let reply: number | string;
     try {
-      const current = await reachable(() => connection.get(guard.key));
-      if (current !== guard.expected) {
-        await reachable(() => connection.unwatch());
-        return false;
-      }
-      const multi = connection.multi();
-      writes({
-        set: (key, value) => void multi.set(key, value),
-        del: (key) => void multi.del(key),
-        incrBy: (key, by) => void multi.incrby(key, by),
-        zIncrBy: (key, by, member) => void multi.zincrby(key, by, member),
-        zAdd: (key, score, member) => void multi.zadd(key, score, member),
-        zIncrByMany: (key, increments) => {
-          if (increments.length === 1) return void multi.zincrby(key, increments[0]!.score, increments[0]!.member);
-          if (increments.length > 0) void multi.eval(ZINCRBY_MANY, 1, key, ...increments.flatMap((i) => [i.score, i.member]));
-        },
-        zAddMany: (key, members) => {
-          if (members.length > 0) void multi.zadd(key, ...members.flatMap((m) => [m.score, m.member]));
-        },
-        incrByMany: (increments) => {
-          if (increments.length === 1) return void multi.incrby(increments[0]!.key, increments[0]!.by);
-          if (increments.length > 0) void multi.eval(INCRBY_MANY, increments.length, ...increments.map((i) => i.key), ...increments.map((i) => i.by));
-        },
-        zRemRangeByRank: (key, start, stop) => void multi.zremrangebyrank(key, start, stop),
-        expireAt: (key, unixSeconds) => void multi.expireat(key, unixSeconds),
-      });
-      multi.set(guard.key, guard.next);
-      const results = await reachable(() => multi.exec());
-      if (results === null) return false; // the guard key changed under WATCH
-      const failed = results.find(([error]) => error);
-      if (failed) throw new CacheWriteError(`a command of the batch failed: ${failed[0]!.message}`, { cause: failed[0] });
-      return true;
+      reply = await reachable(() => this.writes.guardedBatch(batch.args()));
     } catch (error) {
-      await connection.unwatch().catch(() => undefined);
+      // The script failed while it ran: what it wrote before stays, as with a failed command.
+      const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof ReplyError && message.includes('user_script')) throw new CacheWriteError(`the batch's script failed: ${message}`, { cause: error });
       throw error;
     }
+    if (reply === 0) return false;
+    if (typeof reply === 'string') throw new CacheWriteError(`a command of the batch failed: ${reply.replace(/^ERR: /, '')}`);
+    return true;
   }
 
   get(key: string): Promise<string | null> {
@@ -139,7 +142,7 @@ export class RedisCache implements Cache {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.client.quit(), this.guarded.quit()]);
+    await Promise.allSettled([this.client.quit(), this.writes.quit()]);
   }
 }
 
@@ -168,4 +171,58 @@ function parseScore(text: string): number {
 
 function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+/** A batch's commands in GUARDED_BATCH's form: the keys once each, the commands as strings. */
+class GuardedBatch {
+  private readonly keys: string[];
+  private readonly keyIndex = new Map<string, number>();
+  private readonly ops: string[] = [];
+
+  constructor(private readonly guard: CacheGuard) {
+    this.keys = [guard.key];
+  }
+
+  /** One command on `key`: its arguments, `arity` per call (0: one call without arguments). */
+  private add(command: string, key: string, arity: number, calls: number): string[] {
+    let index = this.keyIndex.get(key);
+    if (index === undefined) {
+      this.keys.push(key);
+      index = this.keys.length;
+      this.keyIndex.set(key, index);
+    }
+    this.ops.push(command, String(index), String(arity), String(calls));
+    return this.ops;
+  }
+
+  readonly writer: CacheWriter = {
+    set: (key, value) => void this.add('SET', key, 1, 1).push(value),
+    del: (key) => void this.add('DEL', key, 0, 1),
+    incrBy: (key, by) => void this.add('INCRBY', key, 1, 1).push(String(by)),
+    zIncrBy: (key, by, member) => void this.add('ZINCRBY', key, 2, 1).push(String(by), member),
+    zAdd: (key, score, member) => void this.add('ZADD', key, 2, 1).push(String(score), member),
+    zIncrByMany: (key, increments) => {
+      if (increments.length === 0) return;
+      const ops = this.add('ZINCRBY', key, 2, increments.length);
+      for (const { score, member } of increments) ops.push(String(score), member);
+    },
+    zAddMany: (key, members) => {
+      for (let from = 0; from < members.length; from += ZADD_CHUNK) {
+        const to = Math.min(from + ZADD_CHUNK, members.length);
+        const ops = this.add('ZADD', key, (to - from) * 2, 1);
+        for (let i = from; i < to; i += 1) ops.push(String(members[i]!.score), members[i]!.member);
+      }
+    },
+    incrByMany: (increments) => {
+      for (const { key, by } of increments) this.add('INCRBY', key, 1, 1).push(String(by));
+    },
+    zRemRangeByRank: (key, start, stop) => void this.add('ZREMRANGEBYRANK', key, 2, 1).push(String(start), String(stop)),
+    expireAt: (key, unixSeconds) => void this.add('EXPIREAT', key, 1, 1).push(String(unixSeconds)),
+  };
+
+  /** The script's arguments, in one array (ioredis flattens it): the number of keys, the keys, ARGV. */
+  args(): string[] {
+    const { guard } = this;
+    return [String(this.keys.length), ...this.keys, guard.next, guard.expected === null ? '0' : '1', guard.expected ?? '', JSON.stringify(this.ops)];
+  }
 }

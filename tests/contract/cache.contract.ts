@@ -87,6 +87,24 @@ export function describeCacheContract(label: string, open: CacheFixtureFactory):
         expect(await cache.mget([k('c1'), k('c2'), k('c3')])).toEqual(['12', '2', '9']);
       });
 
+      it('commits a batch as large as a catching-up runner writes (thousands of members and keys)', async () => {
+        const members = Array.from({ length: 5_000 }, (_, i) => ({ member: `m${i}`, score: i }));
+        const committed = await cache.commit({ key: k('cp'), expected: null, next: '1:1' }, (w) => {
+          w.zAddMany(k('big-add'), members);
+          w.zIncrByMany(k('big-incr'), [...members, ...members]);
+          w.incrByMany(members.map((m) => ({ key: k(`n:${m.member}`), by: m.score })));
+          w.zRemRangeByRank(k('big-add'), 0, -101);
+        });
+        expect(committed).toBe(true);
+        expect(await cache.zRevRangeWithScores(k('big-add'), 0, 1)).toEqual([
+          { member: 'm4999', score: 4999 },
+          { member: 'm4998', score: 4998 },
+        ]);
+        expect(await cache.zRevRangeWithScores(k('big-add'), 100, 100)).toEqual([]);
+        expect(await cache.zScore(k('big-incr'), 'm1234')).toBe(2468);
+        expect(await cache.mget([k('n:m0'), k('n:m4999')])).toEqual(['0', '4999']);
+      });
+
       it('writes nothing of multi-member writes when the guard refuses', async () => {
         await cache.commit({ key: k('cp'), expected: null, next: '5:1' }, () => undefined);
         const refused = await cache.commit({ key: k('cp'), expected: '4:1', next: '6:1' }, (w) => {
