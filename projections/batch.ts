@@ -6,17 +6,20 @@
  */
 import { CacheWriteError, type Cache } from '../gateways/cache/port.js';
 import type { Position, RecordedEvent } from '../gateways/event-store/port.js';
-import { SqlConnectionError, type SqlClient } from '../gateways/sql/port.js';
+import { SqlConnectionError, type SqlClient, type SqlExecutor } from '../gateways/sql/port.js';
 import type { SqlCommitGroup } from './commit-group.js';
 import { recordPoison } from './poison.js';
 import { cacheKeyPrefix, physicalTable, type Projection } from './projection.js';
-import { CheckpointMovedError, advanceCheckpoint } from './registry.js';
+import { CheckpointMovedError, advanceCheckpoint, type CheckpointMove } from './registry.js';
 
 /** One generation of one projection, where its writes go. */
 export interface GenerationTarget {
   sql: SqlClient;
-  /** Runs a batch's transaction: the process's group commit (commit-group.ts), or the client's own. */
-  transaction: SqlClient['transaction'];
+  /**
+   * Commits a SQL batch of `events` events: its writes (`apply`) and its checkpoint move, in one
+   * transaction, through the process's group commit (commit-group.ts) or on its own.
+   */
+  commitSql: (apply: (tx: SqlExecutor) => Promise<void>, move: CheckpointMove, events: number) => Promise<void>;
   cache: Cache;
   projection: Projection;
   generation: number;
@@ -37,7 +40,13 @@ export function generationTarget(
   const commits = deps.commits;
   return {
     sql: deps.sql,
-    transaction: commits ? (work) => commits.transaction(work) : (work) => deps.sql.transaction(work),
+    commitSql: commits
+      ? (apply, move, events) => commits.commit(apply, move, events)
+      : (apply, move) =>
+          deps.sql.transaction(async (tx) => {
+            await apply(tx);
+            await advanceCheckpoint(tx, move);
+          }),
     cache: deps.cache,
     projection,
     generation,
@@ -70,16 +79,16 @@ export async function writeBatch(target: GenerationTarget, events: readonly Reco
   const { projection } = target;
   const only = events.length === 1 ? events[0] : undefined;
   if (projection.kind === 'sql') {
-    await target.transaction(async (tx) => {
-      if (events.length > 0) {
-        try {
-          await projection.apply(tx, events, target.tables);
-        } catch (error) {
-          throw error instanceof SqlConnectionError ? error : new PoisonError(only, error);
-        }
+    const move = { name: projection.name, generation: target.generation, from, to, applied: events.length };
+    const apply = async (tx: SqlExecutor): Promise<void> => {
+      if (events.length === 0) return;
+      try {
+        await projection.apply(tx, events, target.tables);
+      } catch (error) {
+        throw error instanceof SqlConnectionError ? error : new PoisonError(only, error);
       }
-      await advanceCheckpoint(tx, projection.name, target.generation, from, to, events.length);
-    });
+    };
+    await target.commitSql(apply, move, events.length);
     return;
   }
   let applied: boolean;
@@ -106,7 +115,7 @@ export async function passPoison(target: GenerationTarget, event: RecordedEvent,
   if (projection.kind === 'sql') {
     await target.sql.transaction(async (tx) => {
       await recordPoison(tx, projection.name, target.generation, event, cause);
-      await advanceCheckpoint(tx, projection.name, target.generation, from, event.position, 0);
+      await advanceCheckpoint(tx, { name: projection.name, generation: target.generation, from, to: event.position, applied: 0 });
     });
     return;
   }

@@ -5,22 +5,42 @@
  * WAL flush) per projection per batch. At the head, where every runner commits a few events at a
  * time, this turns a commit per projection into a commit per turn.
  *
- * The works of a group run one after another in the transaction. When one of them fails (a poison
- * event, a checkpoint another runner moved), the whole transaction is rolled back and every work
- * of the group runs again alone, in its own transaction, so that only the one at fault fails (its
- * runner handles the failure as ever). A lost connection fails them all: their runners resume from
- * their checkpoints.
+ * In a group's transaction the batches' writes run side by side (each projection writes only its
+ * own tables, so their order does not matter; the JS work of one overlaps the round trips of
+ * another), then one statement moves every checkpoint, compare-and-set each. The round trips of a
+ * turn are BEGIN, the batches' statements, one checkpoint statement and COMMIT, however many
+ * projections it carries.
+ *
+ * Only small works are grouped: a work of `aloneFrom` events or more (a runner catching up) goes at
+ * once, in a transaction of its own, beside the group and beside each other. Its commit's fixed
+ * costs are already spread over many events, and grouping it would put every runner of the process
+ * in one line on one connection, where the slowest projection's batch (seconds, while the catalog
+ * builds its search indexes) holds back all the others and Postgres works on one batch at a time.
+ *
+ * When a work of a group fails (a poison event, a checkpoint another runner moved), the whole
+ * transaction is rolled back and every work of the group runs again alone, in its own transaction,
+ * so that only the one at fault fails (its runner handles the failure as ever). A lost connection
+ * fails them all: their runners resume from their checkpoints.
  */
 import { SqlConnectionError, type SqlClient, type SqlExecutor } from '../gateways/sql/port.js';
+import { advanceCheckpoint, advanceCheckpoints, type CheckpointMove } from './registry.js';
+
+/** Events from which a batch commits alone (below: a runner at the head, a few events at a time). */
+const DEFAULT_ALONE_FROM = 100;
 
 interface Work {
-  run(tx: SqlExecutor): Promise<unknown>;
-  resolve(result: unknown): void;
+  /** The batch's writes (not its checkpoint). */
+  apply(tx: SqlExecutor): Promise<void>;
+  move: CheckpointMove;
+}
+
+interface Queued extends Work {
+  resolve(): void;
   reject(error: unknown): void;
 }
 
 export class SqlCommitGroup {
-  private queue: Work[] = [];
+  private queue: Queued[] = [];
   private running = false;
   /** Transactions committed and works they carried (for status and benchmarks). */
   transactions = 0;
@@ -29,12 +49,18 @@ export class SqlCommitGroup {
   constructor(
     private readonly sql: SqlClient,
     private readonly maxWorks = 32,
+    private readonly aloneFrom = DEFAULT_ALONE_FROM,
   ) {}
 
-  /** Runs `work` in a transaction shared with other works handed over meanwhile; resolves once it has committed. */
-  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run: work, resolve: resolve as (result: unknown) => void, reject });
+  /**
+   * Applies a batch (`apply`, of `events` events) and moves its checkpoint, in a transaction shared
+   * with other batches handed over meanwhile; resolves once it has committed. From `aloneFrom`
+   * events on, it runs alone, at once.
+   */
+  commit(apply: (tx: SqlExecutor) => Promise<void>, move: CheckpointMove, events: number): Promise<void> {
+    if (events >= this.aloneFrom) return this.single({ apply, move });
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ apply, move, resolve, reject });
       if (!this.running) {
         this.running = true;
         // At the end of this tick, so that works handed over together go together.
@@ -55,13 +81,16 @@ export class SqlCommitGroup {
     }
   }
 
-  private async together(group: Work[]): Promise<void> {
-    let results: unknown[];
+  private async together(group: Queued[]): Promise<void> {
     try {
-      results = await this.sql.transaction(async (tx) => {
-        const out: unknown[] = [];
-        for (const work of group) out.push(await work.run(tx));
-        return out;
+      await this.sql.transaction(async (tx) => {
+        const applied = await Promise.allSettled(group.map((work) => work.apply(tx)));
+        const failed = applied.find((outcome) => outcome.status === 'rejected');
+        if (failed) throw failed.reason;
+        await advanceCheckpoints(
+          tx,
+          group.map((work) => work.move),
+        );
       });
     } catch (error) {
       if (error instanceof SqlConnectionError) {
@@ -73,17 +102,25 @@ export class SqlCommitGroup {
     }
     this.transactions += 1;
     this.works += group.length;
-    group.forEach((work, i) => work.resolve(results[i]));
+    for (const work of group) work.resolve();
   }
 
-  private async alone(work: Work): Promise<void> {
+  private async alone(work: Queued): Promise<void> {
     try {
-      const result = await this.sql.transaction((tx) => work.run(tx));
-      this.transactions += 1;
-      this.works += 1;
-      work.resolve(result);
+      await this.single(work);
+      work.resolve();
     } catch (error) {
       work.reject(error);
     }
+  }
+
+  /** One work in a transaction of its own. */
+  private async single(work: Work): Promise<void> {
+    await this.sql.transaction(async (tx) => {
+      await work.apply(tx);
+      await advanceCheckpoint(tx, work.move);
+    });
+    this.transactions += 1;
+    this.works += 1;
   }
 }

@@ -155,23 +155,45 @@ export async function dropRetired(sql: SqlClient, projection: Projection, graceM
   return retired;
 }
 
+/** A SQL projection generation's checkpoint moving from `from` to `to` with a batch of `applied` events. */
+export interface CheckpointMove {
+  name: string;
+  generation: number;
+  from: Position | null;
+  to: Position;
+  applied: number;
+}
+
+const moved = (move: CheckpointMove) => new CheckpointMovedError(`projection ${move.name} g${move.generation}: checkpoint moved by another runner`);
+
 /** Moves a SQL projection's checkpoint inside its batch transaction; throws if another runner moved it. */
-export async function advanceCheckpoint(
-  tx: SqlExecutor,
-  name: string,
-  generation: number,
-  from: Position | null,
-  to: Position,
-  applied: number,
-): Promise<void> {
+export async function advanceCheckpoint(tx: SqlExecutor, move: CheckpointMove): Promise<void> {
   const rows = await tx.query<{ name: string }>(
     `update projection_generations
         set checkpoint = $4, events_applied = events_applied + $5, updated_at = now(), error = null, error_event = null
       where name = $1 and generation = $2 and checkpoint is not distinct from $3
       returning name`,
-    [name, generation, from, to, applied],
+    [move.name, move.generation, move.from, move.to, move.applied],
   );
-  if (rows.length !== 1) throw new CheckpointMovedError(`projection ${name} g${generation}: checkpoint moved by another runner`);
+  if (rows.length !== 1) throw moved(move);
+}
+
+/**
+ * Moves several generations' checkpoints in one statement (a group commit's), compare-and-set
+ * each; throws if another runner moved any of them (the caller rolls back: none moves).
+ */
+export async function advanceCheckpoints(tx: SqlExecutor, moves: readonly CheckpointMove[]): Promise<void> {
+  const rows = await tx.query<{ name: string; generation: number }>(
+    `update projection_generations g
+        set checkpoint = m.to_position, events_applied = g.events_applied + m.applied, updated_at = now(), error = null, error_event = null
+       from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::bigint[]) as m(name, generation, from_position, to_position, applied)
+      where g.name = m.name and g.generation = m.generation and g.checkpoint is not distinct from m.from_position
+      returning g.name, g.generation`,
+    [moves.map((m) => m.name), moves.map((m) => m.generation), moves.map((m) => m.from), moves.map((m) => m.to), moves.map((m) => m.applied)],
+  );
+  if (rows.length === moves.length) return;
+  const done = new Set(rows.map((row) => `${row.name}#${row.generation}`));
+  throw moved(moves.find((m) => !done.has(`${m.name}#${m.generation}`)) ?? moves[0]!);
 }
 
 /** Records a copy of a cache projection's checkpoint, for status (not authoritative). */

@@ -190,6 +190,45 @@ describe.each([
     }
   });
 
+  it('keeps two SQL projections committing together apart: one skips its poison event, the other applies every event', async () => {
+    // A second SQL projection of the same events, poisoned by another marker: at the head their
+    // small batches share a transaction (commit-group.ts); a poison event fails only its own.
+    const tocks: SqlProjection = {
+      kind: 'sql',
+      name: 'tocks',
+      version: 1,
+      handles: ['Ticked'],
+      tables: { tocks: (t) => `create table ${t} (stream text primary key, n int not null)` },
+      async apply(tx, events, tables) {
+        for (const e of events) {
+          if (e.data.poisonTocks) throw new Error('tocks cannot count this');
+          await tx.query(`insert into ${tables.tocks} (stream, n) values ($1, 1) on conflict (stream) do update set n = ${tables.tocks}.n + 1`, [e.stream]);
+        }
+      },
+    };
+    const projections = new Projections({ store, sql, cache, logger, pollMs: 100 }, [counter(), tocks]);
+    await projections.start();
+    try {
+      const caughtUp = await store.append('tick-h0', [tick()]);
+      await projections.waitFor(['ticks', 'tocks'], caughtUp.position, 5_000);
+      // Live, one event at a time, as the API appends.
+      let last = caughtUp.position;
+      for (const extra of [{}, { poisonTocks: true }, {}, { poison: true }, {}]) last = (await store.append('tick-h', [tick(1, extra)])).position;
+      await projections.waitFor(['ticks', 'tocks'], last, 10_000);
+      expect(await sql.query(`select n from ticks where stream = 'tick-h'`)).toEqual([{ n: 4 }]);
+      expect(await sql.query(`select n from tocks where stream = 'tick-h'`)).toEqual([{ n: 4 }]);
+      const events = await collectStream(store, 'tick-h');
+      expect((await listPoison(sql, 'ticks')).map((r) => r.eventId)).toContain(events[3]!.id);
+      expect((await listPoison(sql, 'tocks')).map((r) => r.eventId)).toEqual([events[1]!.id]);
+      const states = (await projections.status()).flatMap((p) => p.generations.map((g) => g.runner?.state));
+      expect(states).toEqual(['running', 'running']);
+      const checkpoints = (await listGenerations(sql)).filter((g) => g.name === 'ticks' || g.name === 'tocks').map((g) => g.checkpoint);
+      expect(checkpoints.map((c) => store.comparePositions(c!, last) >= 0)).toEqual([true, true]);
+    } finally {
+      await projections.stop();
+    }
+  });
+
   it('stops a broken projection (SQL that cannot run), keeping the events before it, and names the event', async () => {
     const projections = new Projections({ store, sql, cache, logger, pollMs: 100 }, [counter(), cacheCounter]);
     await projections.start();
