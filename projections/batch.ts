@@ -1,6 +1,6 @@
 /**
  * Writing one batch of a projection generation: its read-model writes and its checkpoint together
- * (one Postgres transaction, or one guarded MULTI/EXEC in the cache), compare-and-set on the
+ * (one Postgres transaction, or one guarded atomic step in the cache), compare-and-set on the
  * checkpoint so that two runners can never both apply it; and passing a poison event (poison.ts):
  * the checkpoint moves past it and it is recorded, nothing else is written.
  */

@@ -25,6 +25,12 @@
 import { SqlConnectionError, type SqlClient, type SqlExecutor } from '../gateways/sql/port.js';
 import { advanceCheckpoint, advanceCheckpoints, type CheckpointMove } from './registry.js';
 
+/**
+ * Group transactions at once: works handed over while one is under way start the next at once
+ * instead of waiting for it (a runner never has two batches under way, so its batches stay in order).
+ */
+const DEFAULT_LANES = 2;
+
 /** Events from which a batch commits alone (below: a runner at the head, a few events at a time). */
 const DEFAULT_ALONE_FROM = 100;
 
@@ -41,7 +47,8 @@ interface Queued extends Work {
 
 export class SqlCommitGroup {
   private queue: Queued[] = [];
-  private running = false;
+  /** Group transactions under way (at most `lanes`). */
+  private running = 0;
   /** Transactions committed and works they carried (for status and benchmarks). */
   transactions = 0;
   works = 0;
@@ -50,6 +57,7 @@ export class SqlCommitGroup {
     private readonly sql: SqlClient,
     private readonly maxWorks = 32,
     private readonly aloneFrom = DEFAULT_ALONE_FROM,
+    private readonly lanes = DEFAULT_LANES,
   ) {}
 
   /**
@@ -61,8 +69,8 @@ export class SqlCommitGroup {
     if (events >= this.aloneFrom) return this.single({ apply, move });
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ apply, move, resolve, reject });
-      if (!this.running) {
-        this.running = true;
+      if (this.running < this.lanes && this.queue.length === 1) {
+        this.running += 1;
         // At the end of this tick, so that works handed over together go together.
         queueMicrotask(() => void this.pump());
       }
@@ -77,7 +85,7 @@ export class SqlCommitGroup {
         else await this.together(group);
       }
     } finally {
-      this.running = false;
+      this.running -= 1;
     }
   }
 

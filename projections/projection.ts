@@ -51,7 +51,7 @@ export interface SqlProjection<E extends DomainEvent = RecordedEvent> {
 
 /**
  * A read model in the cache (Redis): writes are queued and committed with the checkpoint in one
- * MULTI/EXEC, so `apply` cannot read; it writes only under `key(...)`, which prefixes the
+ * atomic step (a script on Redis), so `apply` cannot read; it writes only under `key(...)`, which prefixes the
  * generation's key space.
  */
 export interface CacheProjection<E extends DomainEvent = RecordedEvent> {

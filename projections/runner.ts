@@ -1,6 +1,6 @@
 /**
  * Runs one generation of one projection: follows the event store from its checkpoint, applies
- * batches, and moves the checkpoint in the same transaction (Postgres) or the same MULTI/EXEC
+ * batches, and moves the checkpoint in the same transaction (Postgres) or the same atomic step
  * (cache) as the batch's writes, so a crash never double-applies or skips. One runner per
  * generation across processes holds its lock; the compare-and-set on the checkpoint keeps even a
  * runner that lost its lock from applying twice.

@@ -22,9 +22,9 @@ export interface PhaseReport {
   reads: Record<string, Totals>;
   /** Per projection: `apply` (building the batch's statements or commands, and for SQL running them). */
   apply: Record<string, Totals>;
-  /** Per projection: the whole batch transaction (SQL: BEGIN, apply, checkpoint, COMMIT) or cache commit (queue, WATCH, GET, apply, MULTI/EXEC). */
+  /** Per projection: the whole batch transaction (SQL: BEGIN, apply, checkpoint, COMMIT) or cache commit (apply, the guarded script). */
   write: Record<string, Totals>;
-  /** Per cache projection: from asking to commit until its writes are queued (the shared guarded connection, WATCH, GET). */
+  /** Per cache projection: from asking to commit until its writes are queued (none since commits are one script each). */
   cacheWait: Record<string, Totals>;
 }
 

@@ -48,7 +48,7 @@ export interface CacheGuard {
 export interface Cache {
   readonly kind: 'redis' | 'memory';
   /**
-   * Applies `writes` and moves the guard key to `guard.next` in one atomic step (MULTI/EXEC), only
+   * Applies `writes` and moves the guard key to `guard.next` in one atomic step (on Redis one script), only
    * if the guard key still holds `guard.expected`. Resolves to false, having written nothing, when
    * it does not.
    */
@@ -74,7 +74,7 @@ export interface Cache {
 }
 
 /**
- * A command of a committed batch failed inside MULTI/EXEC (e.g. a wrong type): as in Redis, the
+ * A command of a committed batch failed (e.g. a wrong type): as inside Redis's MULTI/EXEC, the
  * other commands and the guard took effect. Not a connection problem: the read model needs a rebuild.
  */
 export class CacheWriteError extends Error {
