@@ -92,7 +92,8 @@ export class SqlCommitGroup {
   private async together(group: Queued[]): Promise<void> {
     try {
       await this.sql.transaction(async (tx) => {
-        const applied = await Promise.allSettled(group.map((work) => work.apply(tx)));
+        const shared = oneAtATime(tx);
+        const applied = await Promise.allSettled(group.map((work) => work.apply(shared)));
         const failed = applied.find((outcome) => outcome.status === 'rejected');
         if (failed) throw failed.reason;
         await advanceCheckpoints(
@@ -131,4 +132,22 @@ export class SqlCommitGroup {
     this.transactions += 1;
     this.works += 1;
   }
+}
+
+/**
+ * The transaction's connection for batches written side by side: their statements go to it one at
+ * a time, in the order asked (a connection runs one statement at a time; the driver will no longer
+ * queue them itself), while the JS work of each batch goes on between them.
+ */
+function oneAtATime(tx: SqlExecutor): SqlExecutor {
+  let last: Promise<unknown> = Promise.resolve();
+  const queue = <T>(run: () => Promise<T>): Promise<T> => {
+    const next = last.then(run, run);
+    last = next.catch(() => undefined);
+    return next;
+  };
+  return {
+    query: (text, params) => queue(() => tx.query(text, params)),
+    exec: (script) => queue(() => tx.exec(script)),
+  };
 }

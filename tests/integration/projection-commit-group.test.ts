@@ -51,6 +51,38 @@ describe('SQL projections: group commit', () => {
     expect(xmins).toHaveLength(1);
   });
 
+  it('sends the statements of batches written side by side to their connection one at a time', async () => {
+    // A connection runs one statement at a time (the driver's own queueing is deprecated): count
+    // how many statements the transaction's connection was given at once.
+    let inFlight = 0;
+    let most = 0;
+    const watched: SqlClient = {
+      ...sql,
+      transaction: (work) =>
+        sql.transaction((tx) =>
+          work({
+            query: async (text, params) => {
+              most = Math.max(most, ++inFlight);
+              try {
+                return await tx.query(text, params);
+              } finally {
+                inFlight -= 1;
+              }
+            },
+            exec: tx.exec,
+          }),
+        ),
+    };
+    const group = new SqlCommitGroup(watched);
+    const several = (prefix: string) => async (tx: SqlExecutor) => {
+      await Promise.all([1, 2, 3].map((i) => tx.query('insert into t (k) values ($1)', [`${prefix}${i}`])));
+    };
+    await Promise.all([group.commit(several('d'), move('p1'), 3), group.commit(several('e'), move('p2'), 3)]);
+    expect(group.transactions).toBe(1);
+    expect(await keys()).toEqual(['d1', 'd2', 'd3', 'e1', 'e2', 'e3']);
+    expect(most).toBe(1);
+  });
+
   it('fails only the batch at fault: the others commit with their checkpoints, its writes and checkpoint are not', async () => {
     const group = new SqlCommitGroup(sql);
     const failing = async (tx: SqlExecutor) => {
