@@ -5,6 +5,7 @@
  * wall-clock sums; runners overlap one another (and a runner reads its next page while its last
  * batch commits), so the sums exceed the elapsed time.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import type { PostgresEventStore } from '../../gateways/event-store/postgres/store.js';
 import type { Cache } from '../../gateways/cache/port.js';
@@ -24,6 +25,8 @@ export interface PhaseReport {
   apply: Record<string, Totals>;
   /** Per projection: the whole batch transaction (SQL: BEGIN, apply, checkpoint, COMMIT) or cache commit (apply, the guarded script). */
   write: Record<string, Totals>;
+  /** Group commits (transactions carrying the batches of several SQL projections), by how many. */
+  groups: Record<string, Totals>;
   /** Per cache projection: from asking to commit until its writes are queued (none since commits are one script each). */
   cacheWait: Record<string, Totals>;
 }
@@ -56,20 +59,21 @@ export function instrument(store: PostgresEventStore, sql: SqlClient, cache: Cac
     return page;
   };
 
-  // A transaction learns whose batch it carried when that projection's apply runs inside it.
-  const owners = new WeakMap<SqlExecutor, { name?: string }>();
+  // A transaction learns whose batches it carried when their projections' apply runs inside it
+  // (found through the async context: a group commit hands apply an executor of its own). A group
+  // commit's transaction counts in full for each projection it carried: what its batch waited.
+  const owners = new AsyncLocalStorage<Set<string>>();
   const transaction = sql.transaction.bind(sql);
   sql.transaction = async <T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> => {
-    const owner: { name?: string } = {};
+    const carried = new Set<string>();
     const started = performance.now();
     try {
-      return await transaction((tx) => {
-        const tagged: SqlExecutor = { query: tx.query, exec: tx.exec };
-        owners.set(tagged, owner);
-        return work(tagged);
-      });
+      return await owners.run(carried, () => transaction(work));
     } finally {
-      add('write', owner.name ?? OTHER, performance.now() - started);
+      const ms = performance.now() - started;
+      if (carried.size === 0) add('write', OTHER, ms);
+      for (const name of carried) add('write', name, ms);
+      if (carried.size > 1) add('groups', `${carried.size} projections`, ms);
     }
   };
 
@@ -95,8 +99,7 @@ export function instrument(store: PostgresEventStore, sql: SqlClient, cache: Cac
       const sqlProjection: SqlProjection = {
         ...projection,
         async apply(tx, events, tables) {
-          const owner = owners.get(tx);
-          if (owner) owner.name = name;
+          owners.getStore()?.add(name);
           const started = performance.now();
           await projection.apply(tx, events, tables);
           add('apply', name, performance.now() - started, events.length);
@@ -126,5 +129,5 @@ export function instrument(store: PostgresEventStore, sql: SqlClient, cache: Cac
 }
 
 function empty(): PhaseReport {
-  return { reads: {}, apply: {}, write: {}, cacheWait: {} };
+  return { reads: {}, apply: {}, write: {}, groups: {}, cacheWait: {} };
 }

@@ -127,9 +127,13 @@ function readLines(phases: PhaseReport): string[] {
     ([filter, t]) => `${filter.length > 40 ? `${filter.slice(0, 37)}...` : filter}: ${formatRate(t.calls)} pages, ${(t.ms / t.calls).toFixed(1)} ms each`,
   );
   const other = phases.write[OTHER];
+  const groups = Object.entries(phases.groups ?? {}).sort(([a], [b]) => Number.parseInt(a) - Number.parseInt(b));
   return [
     `  reads by filter: ${reads.join('; ')}`,
     ...(other ? [`  other transactions ${OTHER}: ${formatRate(other.calls)}, ${seconds(other)} s`] : []),
+    ...(groups.length > 0
+      ? [`  group commits (one transaction, several SQL projections): ${groups.map(([n, t]) => `${n}: ${formatRate(t.calls)}, ${(t.ms / t.calls).toFixed(1)} ms each`).join('; ')}`]
+      : []),
   ];
 }
 
