@@ -23,4 +23,13 @@ describe('Lru', () => {
     lru.delete('missing');
     expect(lru.get('a')).toBeUndefined();
   });
+
+  it('forgets every entry whose value matches', () => {
+    const lru = new Lru<string, { user: string }>(5);
+    lru.set('a', { user: 'u1' });
+    lru.set('b', { user: 'u2' });
+    lru.set('c', { user: 'u1' });
+    lru.deleteWhere((value) => value.user === 'u1');
+    expect([lru.get('a'), lru.get('b'), lru.get('c')]).toEqual([undefined, { user: 'u2' }, undefined]);
+  });
 });

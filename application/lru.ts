@@ -23,6 +23,11 @@ export class Lru<K, V> {
     this.entries.delete(key);
   }
 
+  /** Forgets every entry whose value matches. */
+  deleteWhere(matches: (value: V) => boolean): void {
+    for (const [key, entry] of this.entries) if (matches(entry.value)) this.entries.delete(key);
+  }
+
   set(key: K, value: V, ttlMs = Number.POSITIVE_INFINITY): void {
     this.entries.delete(key);
     this.entries.set(key, { value, expiresAt: this.now() + ttlMs });

@@ -11,6 +11,8 @@
  * another node (or by the CLI, another process) is seen here at most REMEMBERED_MS later; in this
  * process at once (forget).
  */
+import { Lru } from '../lru.js';
+
 export const REMEMBERED_MS = 2_000;
 /** Pairs remembered at most; the oldest go first. */
 const CAPACITY = 10_000;
@@ -18,27 +20,22 @@ const CAPACITY = 10_000;
 interface Remembered {
   userId: string;
   password: string;
-  until: number;
 }
 
 export class RememberedSignIns {
-  private readonly pairs = new Map<string, Remembered>();
+  private readonly pairs: Lru<string, Remembered>;
 
-  constructor(private readonly now: () => number = () => Date.now()) {}
+  constructor(now: () => number = () => Date.now()) {
+    this.pairs = new Lru(CAPACITY, now);
+  }
 
   /** The remembered user and app password of `username` signing in from `address`, if fresh. */
   get(username: string, address: string): Remembered | undefined {
-    const k = pairKey(username, address);
-    const found = this.pairs.get(k);
-    if (found && found.until <= this.now()) this.pairs.delete(k);
-    return found && found.until > this.now() ? found : undefined;
+    return this.pairs.get(pairKey(username, address));
   }
 
   remember(username: string, address: string, userId: string, password: string): void {
-    const k = pairKey(username, address);
-    this.pairs.delete(k);
-    this.pairs.set(k, { userId, password, until: this.now() + REMEMBERED_MS });
-    if (this.pairs.size > CAPACITY) this.pairs.delete(this.pairs.keys().next().value as string);
+    this.pairs.set(pairKey(username, address), { userId, password }, REMEMBERED_MS);
   }
 
   /** Forgets one pair (its proof was wrong). */
@@ -48,7 +45,7 @@ export class RememberedSignIns {
 
   /** Forgets every pair of a user (a new or removed app password, a removed account). */
   forget(userId: string): void {
-    for (const [k, pair] of this.pairs) if (pair.userId === userId) this.pairs.delete(k);
+    this.pairs.deleteWhere((pair) => pair.userId === userId);
   }
 }
 
