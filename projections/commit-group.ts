@@ -22,6 +22,7 @@
  * so that only the one at fault fails (its runner handles the failure as ever). A lost connection
  * fails them all: their runners resume from their checkpoints.
  */
+import pLimit from 'p-limit';
 import { SqlConnectionError, type SqlClient, type SqlExecutor } from '../gateways/sql/port.js';
 import { advanceCheckpoint, advanceCheckpoints, type CheckpointMove } from './registry.js';
 
@@ -140,14 +141,9 @@ export class SqlCommitGroup {
  * queue them itself), while the JS work of each batch goes on between them.
  */
 function oneAtATime(tx: SqlExecutor): SqlExecutor {
-  let last: Promise<unknown> = Promise.resolve();
-  const queue = <T>(run: () => Promise<T>): Promise<T> => {
-    const next = last.then(run, run);
-    last = next.catch(() => undefined);
-    return next;
-  };
+  const limit = pLimit(1);
   return {
-    query: (text, params) => queue(() => tx.query(text, params)),
-    exec: (script) => queue(() => tx.exec(script)),
+    query: (text, params) => limit(() => tx.query(text, params)),
+    exec: (script) => limit(() => tx.exec(script)),
   };
 }
