@@ -46,6 +46,7 @@ export interface Config {
     idleUnloadMs?: number;
     maxUnstoredBytes?: number;
     maxUnstoredEdits?: number;
+    storeIntervalMs?: number;
     maxDocumentBytes?: number;
     maxPendingBytes?: number;
     closeTimeoutMs?: number;
@@ -126,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...optionalNumber(env, 'CHORUS_SYNC_IDLE_UNLOAD_MS', 'idleUnloadMs', 0),
       ...optionalNumber(env, 'CHORUS_SYNC_MAX_UNSTORED_BYTES', 'maxUnstoredBytes', 1_024 * 1_024),
       ...optionalNumber(env, 'CHORUS_SYNC_MAX_UNSTORED_EDITS', 'maxUnstoredEdits', 10),
+      ...optionalNumber(env, 'CHORUS_SYNC_STORE_INTERVAL_MS', 'storeIntervalMs', 0),
       ...optionalNumber(env, 'CHORUS_SYNC_MAX_DOCUMENT_BYTES', 'maxDocumentBytes', 64 * 1_024),
       ...optionalNumber(env, 'CHORUS_SYNC_MAX_PENDING_BYTES', 'maxPendingBytes', 1_024),
       ...optionalNumber(env, 'CHORUS_SYNC_EDITS_PER_SECOND', 'editsPerSecond', 1),

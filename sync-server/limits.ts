@@ -38,6 +38,8 @@ export interface SyncLimits {
   /** Edits applied and not yet stored, on all documents, beyond which reading from clients pauses (backpressure). */
   maxUnstoredBytes: number;
   maxUnstoredEdits: number;
+  /** Under load, the least time between the starts of two stores (edits gather meanwhile; a lone or HTTP edit never waits). */
+  storeIntervalMs: number;
   /** How long close() waits for the store to take what is queued before it gives up on it. */
   closeTimeoutMs: number;
   /** Entries of one playlist (the HTTP routes' cap). */
@@ -68,6 +70,7 @@ export const DEFAULT_LIMITS: SyncLimits = {
   compactEvery: 500,
   maxUnstoredBytes: 64 * 1024 * 1024,
   maxUnstoredEdits: 50_000,
+  storeIntervalMs: 20,
   closeTimeoutMs: 10_000,
   maxEntries: MAX_ENTRIES,
   maxDocumentBytes: 16 * 1024 * 1024,

@@ -70,6 +70,7 @@ export class SyncServer {
     this.store = new StoreQueue(hooks, logger, {
       maxUnstoredBytes: this.limits.maxUnstoredBytes,
       maxUnstoredEdits: this.limits.maxUnstoredEdits,
+      intervalMs: this.limits.storeIntervalMs,
       onStored: (edits, ms, lags) => {
         this.metrics.storeSeconds.observe(ms / 1000);
         this.metrics.storedEdits.inc(edits);

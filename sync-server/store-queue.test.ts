@@ -16,7 +16,11 @@ function room(playlistId: string) {
     refusedCount: 0,
     take: () => queue.splice(0).map((item) => ({ edit: { update: item.update, changes: [], actorId: item.actorId }, items: [item] })),
     putBack: (items: readonly Pending[]) => queue.unshift(...items),
-    stored: (items: readonly Pending[], _edits: number, position: string) => items.forEach(() => r.storedAt.push(position)),
+    stored: (items: readonly Pending[], _edits: number, position: string) =>
+      items.forEach((item) => {
+        r.storedAt.push(position);
+        item.waiter?.resolve(position);
+      }),
     refused: (items: readonly Pending[]) => (r.refusedCount += items.length),
   };
   return r satisfies QueuedRoom & Record<string, unknown>;
@@ -114,5 +118,63 @@ describe('the store queue', () => {
     await queue.drain();
     expect(queue.backlogged).toBe(false);
     expect(transitions).toEqual([true, false]);
+  });
+
+  describe('with a store interval', () => {
+    /** A queue whose store answers at once, recording when each call started and what it carried. */
+    function timedQueue(intervalMs: number) {
+      const calls: Array<{ at: number; edits: number }> = [];
+      const queue = new StoreQueue(
+        {
+          store: async (batches) => {
+            calls.push({ at: performance.now(), edits: batches.reduce((n, b) => n + b.edits.length, 0) });
+            return batches.map(() => ({ kind: 'stored', position: '1:1' }) as StoreOutcome);
+          },
+        },
+        logger,
+        { maxUnstoredBytes: 1 << 20, maxUnstoredEdits: 1_000, intervalMs },
+      );
+      return { queue, calls };
+    }
+    const add = (queue: StoreQueue, r: ReturnType<typeof room>, p: Pending = edit()) => {
+      r.queue.push(p);
+      queue.add(r, p);
+    };
+
+    it('stores a lone edit at once', async () => {
+      const { queue, calls } = timedQueue(1_000);
+      const before = performance.now();
+      add(queue, room('a'));
+      await queue.drain();
+      expect(calls).toHaveLength(1);
+      expect(calls[0]!.at - before).toBeLessThan(50);
+    });
+
+    it('gathers the edits that arrive within the interval after a store into the next one', async () => {
+      const { queue, calls } = timedQueue(60);
+      const [a, b] = [room('a'), room('b')];
+      add(queue, a);
+      await tick();
+      for (let i = 0; i < 5; i += 1) {
+        add(queue, i % 2 ? a : b);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await queue.drain();
+      expect(calls.map((c) => c.edits)).toEqual([1, 5]);
+      expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(55);
+    });
+
+    it('does not make an HTTP caller wait for the interval', async () => {
+      const { queue, calls } = timedQueue(5_000);
+      const r = room('a');
+      add(queue, r);
+      await tick();
+      add(queue, r); // gathered behind the first
+      const stored = new Promise<string | undefined>((resolve, reject) => add(queue, r, { ...edit(), waiter: { resolve, reject } }));
+      const before = performance.now();
+      await stored;
+      expect(performance.now() - before).toBeLessThan(1_000);
+      expect(calls.map((c) => c.edits)).toEqual([1, 2]);
+    });
   });
 });
