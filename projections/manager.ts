@@ -13,6 +13,7 @@ import { countPoison } from './poison.js';
 import { cacheKeyPrefix, type Projection } from './projection.js';
 import { activateGeneration, createGeneration, dropRetired, ensureRegistry, listGenerations, type Generation } from './registry.js';
 import { SqlCommitGroup } from './commit-group.js';
+import { RemoteCheckpoints } from './remote-checkpoints.js';
 import { ProjectionRunner, type RunnerStatus } from './runner.js';
 
 export interface ProjectionsDeps {
@@ -53,6 +54,8 @@ export class Projections {
   private stopped = false;
   /** One transaction for the batches that the SQL runners of this process commit at the same time. */
   private readonly commits: SqlCommitGroup;
+  /** The checkpoints of projections run elsewhere, for the callers waiting on them. */
+  private readonly remote: RemoteCheckpoints;
 
   constructor(
     private readonly deps: ProjectionsDeps,
@@ -60,6 +63,7 @@ export class Projections {
   ) {
     this.byName = new Map(projections.map((p) => [p.name, p]));
     this.commits = new SqlCommitGroup(deps.sql);
+    this.remote = new RemoteCheckpoints(deps.sql, (a, b) => deps.store.comparePositions(a, b));
   }
 
   get names(): string[] {
@@ -121,13 +125,7 @@ export class Projections {
     const runner = generation === undefined ? undefined : this.runners.get(key(name, generation));
     if (runner && runner.status().state === 'running') return runner.waitFor(position, timeoutMs);
     // Served by a runner in another process: watch its stored checkpoint.
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const active = (await listGenerations(this.deps.sql, name)).find((g) => g.status === 'active');
-      if (active?.checkpoint && this.deps.store.comparePositions(active.checkpoint, position) >= 0) return true;
-      if (Date.now() >= deadline) return false;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    return this.remote.wait(name, position, timeoutMs);
   }
 
   /**

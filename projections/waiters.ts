@@ -6,6 +6,11 @@ export class PositionWaiters {
 
   constructor(private readonly compare: (a: Position, b: Position) => number) {}
 
+  /** Callers waiting. */
+  get size(): number {
+    return this.waiters.size;
+  }
+
   /** Resolves true once `reach` is called with `position` or later, false after `timeoutMs`. */
   wait(position: Position, timeoutMs: number): Promise<boolean> {
     return new Promise((resolve) => {
