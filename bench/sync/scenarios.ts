@@ -286,7 +286,7 @@ async function streamStats(client: pg.Client, stream: string): Promise<LargeLoad
   return rows.rows.map((r) => ({ type: r.type, events: Number(r.events), bytes: Number(r.bytes) }));
 }
 
-/** One-row INSERTs in autocommit, one after another, until stopped; their latencies. */
+/** One-row INSERTs in autocommit, one every 10 ms (a tight loop would load the server it measures), until stopped; their latencies. */
 function commitProbe(client: pg.Client): { stop(): Promise<LatencySummary> } {
   const samples: number[] = [];
   let running = true;
@@ -296,6 +296,7 @@ function commitProbe(client: pg.Client): { stop(): Promise<LatencySummary> } {
       const started = performance.now();
       await client.query('insert into bench_commit_probe (at) values ($1)', [started]);
       samples.push(performance.now() - started);
+      await sleep(PROBE_INTERVAL_MS);
     }
   })();
   return {
@@ -308,6 +309,7 @@ function commitProbe(client: pg.Client): { stop(): Promise<LatencySummary> } {
 }
 
 const PG_BACKEND = 'pg backend ';
+const PROBE_INTERVAL_MS = 10;
 
 /** Sums the per-backend groups into "pg backends", leaving out backends that exited during the run. */
 function pgBackendCores(cores: Record<string, number>): Record<string, number> {
@@ -322,7 +324,9 @@ function pgBackendCores(cores: Record<string, number>): Record<string, number> {
 /** The processes whose CPU is reported: servers, load, this process, this database's Postgres backends, Postgres's own processes, Redis. */
 async function cpuGroups(ctx: Context): Promise<ProcessGroups> {
   const rows = await ctx.database.admin.query<{ pid: number; datname: string | null; backend_type: string }>('select pid, datname, backend_type from pg_stat_activity');
-  const backends = new Set(rows.rows.filter((r) => r.datname === ctx.database.name).map((r) => r.pid));
+  // The commit probe's own backend (it commits into the bench database too) is not the server's work: reported apart.
+  const probePid = (await ctx.database.client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+  const backends = new Set(rows.rows.filter((r) => r.datname === ctx.database.name && r.pid !== probePid).map((r) => r.pid));
   // The server's own processes (WAL writer, checkpointer, ...): they work for every database.
   const shared = new Set(rows.rows.filter((r) => r.backend_type !== 'client backend').map((r) => r.pid));
   const groups: ProcessGroups = {};
@@ -332,6 +336,7 @@ async function cpuGroups(ctx: Context): Promise<ProcessGroups> {
   // One group per backend, summed in pgBackendCores: a backend that exits during the run would otherwise take its CPU so far out of the sum.
   for (const pid of backends) groups[`${PG_BACKEND}${pid}`] = (p) => p.pid === pid;
   groups['pg shared'] = (p) => shared.has(p.pid) && !backends.has(p.pid);
+  groups['pg probe'] = (p) => p.pid === probePid;
   groups.redis = (p) => p.command.startsWith('redis-server');
   return groups;
 }
