@@ -25,6 +25,7 @@ import { trackLookup } from './tracks.js';
 import { SYNC_PATH, parseTarget, refuse } from './upgrade.js';
 import { CLOSE, DEFAULT_LIMITS, type SyncLimits } from './limits.js';
 import { StoreBackloggedError, StoreQueue } from './store-queue.js';
+import { Rooms } from './rooms.js';
 import { parseBearer } from '../application/tokens/bearer.js';
 
 export { SYNC_PATH, parseTarget, refuse } from './upgrade.js';
@@ -44,8 +45,7 @@ const MAX_WAITING_MESSAGES = 1_000;
 
 export class SyncServer {
   private readonly wss: WebSocketServer;
-  private readonly rooms = new Map<string, Room>();
-  private readonly loading = new Map<string, Promise<Room>>();
+  private readonly rooms: Rooms;
   private readonly connections = new Set<Connection>();
   private readonly limits: SyncLimits;
   private readonly pingTimer: NodeJS.Timeout;
@@ -94,6 +94,20 @@ export class SyncServer {
     });
     this.metrics = createMetrics(options.registry, { get connectionCount() { return server.connectionCount; }, get roomCount() { return server.roomCount; }, get unstored() { return server.store.unstored; }, get backlogged() { return server.store.backlogged; } });
     this.tracks = trackLookup(hooks);
+    this.rooms = new Rooms(
+      (playlistId) =>
+        new Room(playlistId, hooks, this.store, logger, {
+          compactEvery: this.limits.compactEvery,
+          maxEditBytes: Math.floor(this.limits.maxMessageBytes),
+          gate: this.limits,
+          tracks: this.tracks,
+          onDropped: () => this.metrics.droppedEdits.inc(),
+          maxAwarenessIds: this.limits.maxAwarenessPerConnection,
+          onAwarenessDropped: (entries) => this.metrics.limited.inc({ limit: 'awareness' }, entries),
+          onFilled: () => this.metrics.storeFills.inc(),
+        }),
+      logger,
+    );
     this.edits = new EditLimiter(this.limits.editsPerSecond, this.limits.editBurst, hooks.countEdits, (error) =>
       this.logger.warn({ err: error }, 'sync: the shared edit count could not be reached; edits are limited per node meanwhile'),
     );
@@ -108,7 +122,7 @@ export class SyncServer {
   }
 
   get roomCount(): number {
-    return this.rooms.size;
+    return this.rooms.loaded.size;
   }
 
   /** Whether this server answers the upgrade of `request` (its path). */
@@ -142,7 +156,7 @@ export class SyncServer {
     if (access.kind === 'not_found') return refuse(socket, 404, 'PLAYLIST_NOT_FOUND', `playlist ${playlistId} does not exist`);
     if (access.kind === 'forbidden') return refuse(socket, 403, 'FORBIDDEN', `no access to playlist ${playlistId}`);
     if (this.connections.size >= this.limits.maxConnections) return refuse(socket, 503, 'SERVICE_UNAVAILABLE', 'this node has too many connections; try another or retry later');
-    if (!this.rooms.has(playlistId) && this.rooms.size >= this.limits.maxRooms) {
+    if (!this.rooms.loaded.has(playlistId) && this.rooms.loaded.size >= this.limits.maxRooms) {
       return refuse(socket, 503, 'SERVICE_UNAVAILABLE', 'this node has too many documents open; try another or retry later');
     }
     const room = await this.room(playlistId);
@@ -161,29 +175,8 @@ export class SyncServer {
   }
 
   /** The room of a playlist, loaded from the store if needed. */
-  async room(playlistId: string): Promise<Room> {
-    const loaded = this.rooms.get(playlistId);
-    if (loaded) return loaded;
-    let pending = this.loading.get(playlistId);
-    if (!pending) {
-      const room = new Room(playlistId, this.hooks, this.store, this.logger, {
-        compactEvery: this.limits.compactEvery,
-        maxEditBytes: Math.floor(this.limits.maxMessageBytes),
-        gate: this.limits,
-        tracks: this.tracks,
-        onDropped: () => this.metrics.droppedEdits.inc(),
-        maxAwarenessIds: this.limits.maxAwarenessPerConnection,
-        onAwarenessDropped: (entries) => this.metrics.limited.inc({ limit: 'awareness' }, entries),
-        onFilled: () => this.metrics.storeFills.inc(),
-      });
-      pending = room.load().then(() => {
-        this.rooms.set(playlistId, room);
-        return room;
-      });
-      this.loading.set(playlistId, pending);
-      pending.finally(() => this.loading.delete(playlistId)).catch(() => undefined);
-    }
-    return pending;
+  room(playlistId: string): Promise<Room> {
+    return this.rooms.room(playlistId);
   }
 
   /** An edit by the server on behalf of `actorId` (the HTTP item routes); resolves once stored. */
@@ -198,29 +191,18 @@ export class SyncServer {
     return (await this.room(playlistId)).doc;
   }
 
-  /** A stored update of another node or read back from the store: applied if the room is loaded. */
   /**
    * An update made on another node, from the Redis fan-out or from the stored events; `sentAt`
    * (ms since 1970 on the node that made it) feeds the fan-out latency histogram.
    */
   applyStored(playlistId: string, update: Uint8Array, from: 'store' | 'fanout', sentAt?: number): void {
     if (sentAt !== undefined) this.metrics.fanoutSeconds.observe({ path: from }, Math.max(0, Date.now() - sentAt) / 1_000);
-    const room = this.rooms.get(playlistId);
-    if (!room) {
-      // Loading: the load may have read the stream before this update was stored.
-      this.loading.get(playlistId)?.then(() => this.applyStored(playlistId, update, from)).catch(() => undefined);
-      return;
-    }
-    try {
-      room.applyStored(update, from);
-    } catch (error) {
-      this.logger.warn({ err: error, playlistId }, 'sync: a stored update did not apply');
-    }
+    this.rooms.applyStored(playlistId, update, from);
   }
 
   /** Access to a playlist changed: check every socket on it again; close those that lost it. */
   async recheckAccess(playlistId: string): Promise<void> {
-    const room = this.rooms.get(playlistId);
+    const room = this.rooms.loaded.get(playlistId);
     if (!room) return;
     for (const peer of [...room.peers] as Connection[]) {
       let access: Access;
@@ -357,9 +339,9 @@ export class SyncServer {
   /** Unloads rooms without peers whose edits are all stored. */
   private unloadIdle(): void {
     const now = Date.now();
-    for (const [playlistId, room] of this.rooms) {
+    for (const [playlistId, room] of this.rooms.loaded) {
       if (room.idle && now - room.lastActive >= this.limits.idleUnloadMs) {
-        this.rooms.delete(playlistId);
+        this.rooms.loaded.delete(playlistId);
         room.close();
       }
     }
@@ -385,14 +367,14 @@ export class SyncServer {
     clearTimeout(timer);
     this.store.close();
     if (!drained) {
-      const unstored = [...this.rooms.values()].reduce((sum, room) => sum + room.abandon(), 0);
+      const unstored = [...this.rooms.loaded.values()].reduce((sum, room) => sum + room.abandon(), 0);
       this.logger.error(
         { unstoredEdits: unstored, timeoutMs: this.limits.closeTimeoutMs },
         'sync: the store did not take every edit in time; closing without them (their clients send them again when they reconnect)',
       );
     }
-    for (const room of this.rooms.values()) room.close();
-    this.rooms.clear();
+    for (const room of this.rooms.loaded.values()) room.close();
+    this.rooms.loaded.clear();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 }

@@ -100,6 +100,12 @@ async function endSessionsOf(nodeName: string): Promise<void> {
   }
 }
 
+/** Updates of other nodes a node has heard through the Redis fan-out (loaded there or not). */
+async function fanoutsHeard(on: SyncNode): Promise<number> {
+  const text = await (await fetch(`${on.url}/metrics`)).text();
+  return Number(/^chorus_sync_fanout_seconds_count\{path="fanout"\} (\d+)/m.exec(text)?.[1] ?? 0);
+}
+
 /** Updates of other nodes a node has read back from the stored events (whether or not they changed anything). */
 async function storeReadBacks(on: SyncNode): Promise<number> {
   const text = await (await fetch(`${on.url}/metrics`)).text();
@@ -132,6 +138,29 @@ describe('relay first, store right behind', () => {
     await eventually(async () => expect(await storeReadBacks(other)).toBeGreaterThan(readBackBefore), 10_000);
     expect((await other.metric('chorus_sync_store_fills_total')) ?? 0).toBe(fillsBefore);
     expect(order(b.entries())).toEqual(order(a.entries()));
+  });
+
+  it('a node that opens a document after another node relayed an edit to it, before the store has it, gets the edit at once', async () => {
+    const playlistId = await sharedPlaylist('Opened before stored');
+    const a = await open(owner, playlistId, 'a@n1');
+    const [before] = a.insert(['before']);
+    await eventually(async () => expect(await storedEntryIds(playlistId)).toContain(before), 10_000);
+    const fanoutsBefore = await fanoutsHeard(other);
+    const lock = await holdTheStore();
+    try {
+      // n2 has no room for this document: the update reaches it through the fan-out and is not stored anywhere yet.
+      const [edit] = a.insert(['relayed, not stored, not loaded there']);
+      await eventually(async () => expect(await fanoutsHeard(other)).toBeGreaterThan(fanoutsBefore), 10_000);
+      // n2 loads the document from the store now (reads go on under the lock): the store lacks the edit, n2 does not.
+      const b = await open(editor, playlistId, 'b@n2', other);
+      await eventually(() => expect(b.entries().map((e) => e.entryId)).toContain(edit), 3_000);
+      expect(await storedEntryIds(playlistId)).not.toContain(edit);
+      // And the edits after it arrive too (Yjs would hold them back behind a missing one).
+      const [after] = a.insert(['after']);
+      await eventually(() => expect(b.entries().map((e) => e.entryId)).toContain(after), 3_000);
+    } finally {
+      await lock.release();
+    }
   });
 
   it('a node killed between relay and store loses nothing: the edit is in the store after the clients reconnect', async () => {
