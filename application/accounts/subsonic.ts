@@ -18,7 +18,7 @@ import { checkPassword } from './passwords.js';
 import { isId } from '../../domain/shared/ids.js';
 import type { SealedSecret } from '../../gateways/credentials/port.js';
 import { Lru } from '../lru.js';
-import { rememberedSignIns } from './remembered-sign-ins.js';
+import { rememberedSignIns, type SignInRead } from './remembered-sign-ins.js';
 import type { SecretBox } from './secret-box.js';
 
 
@@ -69,23 +69,34 @@ export type SubsonicProof = { password: string } | { token: string; salt: string
  * counted by SignInLimits (per account and per address); over a limit, SIGN_IN_RATE_LIMITED.
  * The limit check and the lookup (one round trip each) run at once; a name that signed in right
  * from the same address within the last seconds is checked against what that sign-in read
- * (remembered-sign-ins.ts), with no round trip.
+ * (remembered-sign-ins.ts), with no round trip, and calls of that pair needing the read at the
+ * same time share one.
  */
 export async function authenticateSubsonic(deps: AccountDeps, username: string, proof: SubsonicProof, address: string): Promise<string | undefined> {
   const remembered = rememberedSignIns(deps.credentials);
+  const load = () => readSignIn(deps, username, address);
   const known = remembered.get(username, address);
   if (known) {
-    if (proves(proof, known.password)) return known.userId;
+    if (proves(proof, known.password)) {
+      remembered.refresh(username, address, known, load);
+      return known.userId;
+    }
     remembered.drop(username, address);
   }
-  const [, user] = await Promise.all([deps.limits.check(username, address), signInOf(deps, username)]);
-  const password = user?.password && openPassword(deps.box, user.userId, user.password);
-  if (password === undefined || !proves(proof, password)) {
+  const { read, startedAt, rememberable } = await remembered.read(username, address, load);
+  if (read === undefined || !proves(proof, read.password)) {
     await deps.limits.failedFrom(username, address);
     return undefined;
   }
-  remembered.remember(username, address, user!.userId, password);
-  return user!.userId;
+  if (rememberable()) remembered.remember(username, address, read, startedAt);
+  return read.userId;
+}
+
+/** The full read of a sign-in: the limits (throws over them), who `username` is and their app password. */
+async function readSignIn(deps: AccountDeps, username: string, address: string): Promise<SignInRead | undefined> {
+  const [, user] = await Promise.all([deps.limits.check(username, address), signInOf(deps, username)]);
+  const password = user?.password && openPassword(deps.box, user.userId, user.password);
+  return password === undefined || !user ? undefined : { userId: user.userId, password };
 }
 
 /**
