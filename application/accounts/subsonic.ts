@@ -10,7 +10,7 @@
  *  - `authenticateSubsonic(deps, {username, password | token+salt}, address)`: both checks, in
  *    constant time, rate limited like sign-in; answers the user id or undefined.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { USERNAME } from '../../domain/user/decider.js';
 import type { AccountDeps } from './context.js';
 import { AccountError } from './errors.js';
@@ -101,14 +101,16 @@ async function readSignIn(deps: AccountDeps, username: string, address: string):
 
 /**
  * `p` is the app password, or `t` is md5(app password + `s`); in constant time. A token has one
- * public length (32 hex digits), so it is compared as it is; a password through digests.
+ * public length (32 hex digits, either case), so its 16 bytes are compared as they are; a
+ * password through digests.
  */
 function proves(proof: SubsonicProof, password: string): boolean {
   if ('password' in proof) return same(proof.password, password);
-  const expected = Buffer.from(md5(password + proof.salt), 'utf8');
-  const token = Buffer.from(proof.token.toLowerCase(), 'utf8');
-  return token.length === expected.length && timingSafeEqual(token, expected);
+  if (!TOKEN.test(proof.token)) return false;
+  return timingSafeEqual(Buffer.from(proof.token, 'hex'), hash('md5', password + proof.salt, 'buffer'));
 }
+
+const TOKEN = /^[0-9a-fA-F]{32}$/;
 
 /** Who `u` names, with the sealed app password: as findSubsonicUser and subsonicPasswordOf, in one lookup. */
 async function signInOf(deps: Pick<AccountDeps, 'credentials'>, username: string) {
@@ -134,10 +136,8 @@ function openPassword(box: SecretBox, userId: string, sealed: SealedSecret): str
   return plain;
 }
 
-const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
-
 /** Constant-time equality of two strings (compared as SHA-256 digests, so lengths do not show). */
 function same(a: string, b: string): boolean {
-  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+  const digest = (s: string) => hash('sha256', s, 'buffer');
   return timingSafeEqual(digest(a), digest(b));
 }

@@ -44,6 +44,11 @@ describe('accounts for the Subsonic edge', () => {
     expect(await authenticateSubsonic(w.deps, 'ann', { token: md5('ann-app-pw-ü' + 'c19b2d'), salt: 'c19b2d' }, '127.0.0.1')).toBe(ann);
     expect(await authenticateSubsonic(w.deps, 'ann', { token: md5('ann-app-pw-ü' + 'c19b2d').toUpperCase(), salt: 'c19b2d' }, '127.0.0.1')).toBe(ann);
     expect(await authenticateSubsonic(w.deps, 'ann', { token: md5('ann-app-pw-ü' + 'c19b2d'), salt: 'other' }, '127.0.0.1')).toBeUndefined();
+    // Not 32 hex digits: never a match (hex decoding would stop at the first non-digit).
+    const right = md5('ann-app-pw-ü' + 'c19b2d');
+    for (const token of [right.slice(0, 30), `${right}00`, `${right.slice(0, 30)}zz`, `${right.slice(0, 31)} `, 'g'.repeat(32)]) {
+      expect(await authenticateSubsonic(w.deps, 'ann', { token, salt: 'c19b2d' }, '10.9.9.9')).toBeUndefined();
+    }
     expect(await authenticateSubsonic(w.deps, 'ann', { password: 'ann-account-pw' }, '127.0.0.1')).toBeUndefined();
     expect(await authenticateSubsonic(w.deps, 'nobody', { password: 'ann-app-pw-ü' }, '127.0.0.1')).toBeUndefined();
   });
