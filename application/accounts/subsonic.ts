@@ -10,7 +10,7 @@
  *  - `authenticateSubsonic(deps, {username, password | token+salt}, address)`: both checks, in
  *    constant time, rate limited like sign-in; answers the user id or undefined.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { USERNAME } from '../../domain/user/decider.js';
 import type { AccountDeps } from './context.js';
 import { AccountError } from './errors.js';
@@ -18,7 +18,7 @@ import { checkPassword } from './passwords.js';
 import { isId } from '../../domain/shared/ids.js';
 import type { SealedSecret } from '../../gateways/credentials/port.js';
 import { Lru } from '../lru.js';
-import { rememberedSignIns } from './remembered-sign-ins.js';
+import { rememberedSignIns, type SignInRead } from './remembered-sign-ins.js';
 import type { SecretBox } from './secret-box.js';
 
 
@@ -69,35 +69,48 @@ export type SubsonicProof = { password: string } | { token: string; salt: string
  * counted by SignInLimits (per account and per address); over a limit, SIGN_IN_RATE_LIMITED.
  * The limit check and the lookup (one round trip each) run at once; a name that signed in right
  * from the same address within the last seconds is checked against what that sign-in read
- * (remembered-sign-ins.ts), with no round trip.
+ * (remembered-sign-ins.ts), with no round trip, and calls of that pair needing the read at the
+ * same time share one.
  */
 export async function authenticateSubsonic(deps: AccountDeps, username: string, proof: SubsonicProof, address: string): Promise<string | undefined> {
   const remembered = rememberedSignIns(deps.credentials);
+  const load = () => readSignIn(deps, username, address);
   const known = remembered.get(username, address);
   if (known) {
-    if (proves(proof, known.password)) return known.userId;
+    if (proves(proof, known.password)) {
+      remembered.refresh(username, address, known, load);
+      return known.userId;
+    }
     remembered.drop(username, address);
   }
-  const [, user] = await Promise.all([deps.limits.check(username, address), signInOf(deps, username)]);
-  const password = user?.password && openPassword(deps.box, user.userId, user.password);
-  if (password === undefined || !proves(proof, password)) {
+  const { read, startedAt, rememberable } = await remembered.read(username, address, load);
+  if (read === undefined || !proves(proof, read.password)) {
     await deps.limits.failedFrom(username, address);
     return undefined;
   }
-  remembered.remember(username, address, user!.userId, password);
-  return user!.userId;
+  if (rememberable()) remembered.remember(username, address, read, startedAt);
+  return read.userId;
+}
+
+/** The full read of a sign-in: the limits (throws over them), who `username` is and their app password. */
+async function readSignIn(deps: AccountDeps, username: string, address: string): Promise<SignInRead | undefined> {
+  const [, user] = await Promise.all([deps.limits.check(username, address), signInOf(deps, username)]);
+  const password = user?.password && openPassword(deps.box, user.userId, user.password);
+  return password === undefined || !user ? undefined : { userId: user.userId, password };
 }
 
 /**
  * `p` is the app password, or `t` is md5(app password + `s`); in constant time. A token has one
- * public length (32 hex digits), so it is compared as it is; a password through digests.
+ * public length (32 hex digits, either case), so its 16 bytes are compared as they are; a
+ * password through digests.
  */
 function proves(proof: SubsonicProof, password: string): boolean {
   if ('password' in proof) return same(proof.password, password);
-  const expected = Buffer.from(md5(password + proof.salt), 'utf8');
-  const token = Buffer.from(proof.token.toLowerCase(), 'utf8');
-  return token.length === expected.length && timingSafeEqual(token, expected);
+  if (!TOKEN.test(proof.token)) return false;
+  return timingSafeEqual(Buffer.from(proof.token, 'hex'), hash('md5', password + proof.salt, 'buffer'));
 }
+
+const TOKEN = /^[0-9a-fA-F]{32}$/;
 
 /** Who `u` names, with the sealed app password: as findSubsonicUser and subsonicPasswordOf, in one lookup. */
 async function signInOf(deps: Pick<AccountDeps, 'credentials'>, username: string) {
@@ -123,10 +136,8 @@ function openPassword(box: SecretBox, userId: string, sealed: SealedSecret): str
   return plain;
 }
 
-const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
-
 /** Constant-time equality of two strings (compared as SHA-256 digests, so lengths do not show). */
 function same(a: string, b: string): boolean {
-  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+  const digest = (s: string) => hash('sha256', s, 'buffer');
   return timingSafeEqual(digest(a), digest(b));
 }

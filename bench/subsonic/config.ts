@@ -18,6 +18,8 @@ export interface Config {
   only: string[] | undefined;
   /** Profile the server during this scenario's measured run (BENCH_SUBSONIC_PROFILE=<scenario id>). */
   profile: string | undefined;
+  /** The load generator (BENCH_SUBSONIC_CLIENT): autocannon (bench/http/load.ts), or lean (lean-load.ts: answers' bodies skipped, not decoded). */
+  client: 'autocannon' | 'lean';
 }
 
 export function readConfig(): Config {
@@ -31,5 +33,12 @@ export function readConfig(): Config {
     page: Math.round(envNumber('BENCH_SUBSONIC_PAGE', 20)),
     only: only && only.length > 0 ? only : undefined,
     profile: process.env.BENCH_SUBSONIC_PROFILE || undefined,
+    client: clientOf(process.env.BENCH_SUBSONIC_CLIENT),
   };
+}
+
+function clientOf(value: string | undefined): Config['client'] {
+  if (value === undefined || value === '' || value === 'autocannon') return 'autocannon';
+  if (value === 'lean') return 'lean';
+  throw new Error(`BENCH_SUBSONIC_CLIENT must be autocannon or lean, not ${value}`);
 }

@@ -23,7 +23,7 @@ import { measure, quiet, type ScenarioRun } from './measure.js';
 import { checkRequests, describeCatalog, importCatalog, prepareWorkload, requestsFor, scenarios, type Workload } from './workload.js';
 
 const SERVER = new URL('../http/server.ts', import.meta.url);
-const LOAD = new URL('../http/load.ts', import.meta.url);
+const LOADS = { autocannon: new URL('../http/load.ts', import.meta.url), lean: new URL('./lean-load.ts', import.meta.url) };
 /** The code under test: everything a request goes through. */
 const MEASURED_SOURCES = ['app', 'application', 'http', 'subsonic', 'domain', 'gateways', 'projections'];
 const P99_TARGET_MS = 20;
@@ -35,7 +35,7 @@ export async function run(): Promise<void> {
   const database = await createTestDatabase('bench_subsonic');
   const redisPrefix = `chorus-bench:subsonic:${randomBytes(5).toString('hex')}:`;
   const logDir = await mkdtemp(join(tmpdir(), 'chorus-bench-subsonic-'));
-  const load = await spawnChild<LoadTasks>(LOAD, ['load']);
+  const load = await spawnChild<LoadTasks>(LOADS[config.client], ['load']);
   const server = await spawnChild<ServerTasks>(SERVER, ['server']);
   try {
     log(`importing a generated catalog of ${config.artists} artists`);
@@ -142,7 +142,10 @@ function buildReport(config: Config, workload: Workload, runs: ScenarioRun[], pr
     },
     method: [
       'Chorus runs in a process of its own (bench/http/server.ts: loadConfig + startChorus, as npm start) on a fresh Postgres database and a Redis key prefix of its own, LOG_LEVEL=warn, projections in the same process; the catalog is written to the store before it starts (the demo generator at BENCH_SUBSONIC_ARTISTS artists).',
-      `autocannon in a second process (bench/http/load.ts): ${config.connections} keep-alive connections, closed loop, no pipelining; ${config.seconds} s measured after ${config.warmupSeconds} s of warm-up with the same requests; the server is let go quiet between runs.`,
+      (config.client === 'lean'
+        ? 'The lean load generator in a second process (bench/subsonic/lean-load.ts: plain sockets, each answer read to its Content-Length, the body skipped, not decoded): '
+        : 'autocannon in a second process (bench/http/load.ts): ') +
+        `${config.connections} keep-alive connections, closed loop, no pipelining; ${config.seconds} s measured after ${config.warmupSeconds} s of warm-up with the same requests; the server is let go quiet between runs.`,
       'A Subsonic failure is an HTTP 200 with status "failed": before each run the distinct requests of two connections are sent once and must answer status "ok" with results.',
       'The /v1 routes use the same account (its access token) and the same read models; they keep whole answers per read-model version (application/read-cache.ts). The Subsonic methods keep whole answers as bytes per format, per user where they show stars and play counts, per version of every read model they show (subsonic/answers.ts); each call is still signed with a fresh salt and checked (md5), against the app password a right sign-in of the same name from the same address read within the last 2 s (no Postgres or Redis round trip then).',
       'Targets per Subsonic run: p99 < 20 ms, p99 <= 1.5x the /v1 peer\'s and requests/s >= the peer\'s / 1.5, no failed request.',
@@ -185,6 +188,7 @@ function formatReport(report: Report): string {
   const lines = [
     `OpenSubsonic benchmark, ${report.date} (${report.durationSeconds} s)`,
     `Machine: ${machine.cpuCount} CPUs, load ${machine.loadAverage.join(' ')} at start, ${report.loadAverageAtEnd.join(' ')} at end; Node ${machine.node}; PostgreSQL ${machine.postgres}`,
+    `Load generator: ${report.settings.client === 'lean' ? 'lean (plain sockets, bodies skipped)' : 'autocannon'}`,
     `Code: commit ${report.code.commit}` + (report.code.uncommitted.length > 0 ? ` (uncommitted: ${report.code.uncommitted.join(', ')})` : ''),
     `Catalog: ${report.workload.catalog.artists} artists, ${report.workload.catalog.albums} albums, ${report.workload.catalog.tracks} tracks; playlist of ${report.workload.playlistItems} songs; ` +
       `${report.settings.connections} connections, ${report.settings.seconds} s after ${report.settings.warmupSeconds} s warm-up`,

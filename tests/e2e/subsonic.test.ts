@@ -218,6 +218,13 @@ describe('stars, scrobbles and now playing', () => {
     expect(after.song.map((t) => t.id)).toEqual(['demo-track-0-1']);
     await ada.failed(70, 'star', { id: 'no-such-track' });
     await ada.failed(10, 'star');
+    // Chorus's events have no album like (DESIGN: TrackLiked and ArtistFollowed only): refused,
+    // with nothing recorded, also beside songs in the same call.
+    const before = (await s.stream(`user-${adaId}`)).length;
+    await ada.failed(0, 'star', { albumId: 'demo-album-0' });
+    await ada.failed(0, 'star', { id: 'demo-track-0-2', albumId: 'demo-album-0' });
+    await ada.failed(0, 'unstar', { albumId: 'demo-album-0' });
+    expect(await s.stream(`user-${adaId}`)).toHaveLength(before);
   });
 
   it('a star is seen at once in the kept answers of getPlaylist and search3 (read-your-writes), in JSON and XML, by its user only', async () => {

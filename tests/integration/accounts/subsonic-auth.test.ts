@@ -9,7 +9,7 @@ import { createUser } from '../../../application/accounts/accounts.js';
 import { createApiKey, revokeApiKey, userOfApiKey } from '../../../application/accounts/api-keys.js';
 import { AccountError } from '../../../application/accounts/errors.js';
 import { signIn } from '../../../application/accounts/sign-in.js';
-import { REMEMBERED_MS } from '../../../application/accounts/remembered-sign-ins.js';
+import { REFRESH_AFTER_MS, REMEMBERED_MS } from '../../../application/accounts/remembered-sign-ins.js';
 import { authenticateSubsonic, findSubsonicUser, setSubsonicPassword, subsonicPasswordOf } from '../../../application/accounts/subsonic.js';
 import { FAST_ARGON2, openAccountsWorld, type AccountsWorld } from '../../support/accounts-world.js';
 
@@ -44,6 +44,11 @@ describe('accounts for the Subsonic edge', () => {
     expect(await authenticateSubsonic(w.deps, 'ann', { token: md5('ann-app-pw-ü' + 'c19b2d'), salt: 'c19b2d' }, '127.0.0.1')).toBe(ann);
     expect(await authenticateSubsonic(w.deps, 'ann', { token: md5('ann-app-pw-ü' + 'c19b2d').toUpperCase(), salt: 'c19b2d' }, '127.0.0.1')).toBe(ann);
     expect(await authenticateSubsonic(w.deps, 'ann', { token: md5('ann-app-pw-ü' + 'c19b2d'), salt: 'other' }, '127.0.0.1')).toBeUndefined();
+    // Not 32 hex digits: never a match (hex decoding would stop at the first non-digit).
+    const right = md5('ann-app-pw-ü' + 'c19b2d');
+    for (const token of [right.slice(0, 30), `${right}00`, `${right.slice(0, 30)}zz`, `${right.slice(0, 31)} `, 'g'.repeat(32)]) {
+      expect(await authenticateSubsonic(w.deps, 'ann', { token, salt: 'c19b2d' }, '10.9.9.9')).toBeUndefined();
+    }
     expect(await authenticateSubsonic(w.deps, 'ann', { password: 'ann-account-pw' }, '127.0.0.1')).toBeUndefined();
     expect(await authenticateSubsonic(w.deps, 'nobody', { password: 'ann-app-pw-ü' }, '127.0.0.1')).toBeUndefined();
   });
@@ -71,6 +76,38 @@ describe('accounts for the Subsonic edge', () => {
       expect(await authenticateSubsonic(w.deps, 'zed', token('zed-app-pw-2', 's7'), '10.0.0.1')).toBeUndefined();
     } finally {
       vi.useRealTimers();
+    }
+  });
+
+  it('calls of one name and address arriving together share one read; a pair in use is read again in the background, and a removed password ends it', async () => {
+    const kim = (await createUser(w.deps, { username: 'kim', password: 'kim-account-pw', displayName: 'Kim' }, { actorId: 'test' })).userId;
+    await setSubsonicPassword(w.deps, kim, 'kim-app-pw-1');
+    const token = (salt: string) => ({ token: md5('kim-app-pw-1' + salt), salt });
+    const lookups = vi.spyOn(w.deps.credentials, 'subsonicSignIn');
+    try {
+      // 50 connections of one app, none remembered yet: one read between them, every one signed in.
+      const all = await Promise.all(Array.from({ length: 50 }, (_, i) => authenticateSubsonic(w.deps, 'kim', token(`c${i}`), '10.0.1.1')));
+      expect(all).toEqual(Array.from({ length: 50 }, () => kim));
+      expect(lookups).toHaveBeenCalledTimes(1);
+
+      vi.useFakeTimers({ toFake: ['Date'] });
+      // Half its age: still answered from memory, and read again behind the call.
+      vi.setSystemTime(Date.now() + REFRESH_AFTER_MS);
+      expect(await authenticateSubsonic(w.deps, 'kim', token('r1'), '10.0.1.1')).toBe(kim);
+      await vi.waitFor(() => expect(lookups).toHaveBeenCalledTimes(2));
+      await new Promise((resolve) => setImmediate(resolve));
+      // Removed behind this process's back. Past the first read's REMEMBERED_MS, within the
+      // second's: answered from the second read (that call had no read of its own to wait for),
+      // and read again behind it, which finds nothing and forgets the pair.
+      await w.deps.credentials.deleteSubsonicPassword(kim);
+      vi.setSystemTime(Date.now() + REMEMBERED_MS - REFRESH_AFTER_MS + 10);
+      expect(await authenticateSubsonic(w.deps, 'kim', token('r2'), '10.0.1.1')).toBe(kim);
+      await vi.waitFor(() => expect(lookups).toHaveBeenCalledTimes(3));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(await authenticateSubsonic(w.deps, 'kim', token('r4'), '10.0.1.1')).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+      lookups.mockRestore();
     }
   });
 
