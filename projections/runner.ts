@@ -229,6 +229,9 @@ export class ProjectionRunner {
       };
       for await (const event of subscription) {
         this.pending.push(event);
+        // What the subscription has read already comes along at once, not one await per event.
+        const more = subscription.takeBuffered?.(this.maxBatchSize - this.pending.length);
+        if (more && more.length > 0) this.pending.push(...more);
         if (this.pending.length < this.batchSize) continue;
         if (this.failure !== undefined) throw this.failure;
         if (inflight === undefined) flush();
