@@ -37,7 +37,7 @@ export interface TransactionOptions {
    * database server can lose the last such commits (well under a second of them), never a part
    * of one. Only for writes that are derived from durable data and recorded together with how
    * far they got, so that what a crash loses is done again: a projection's batch with its
-   * checkpoint. Default true.
+   * checkpoint. Default true. PGlite commits as ever (the option changes nothing there).
    */
   waitForFlush?: boolean;
 }
