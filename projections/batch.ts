@@ -7,7 +7,7 @@
 import { CacheWriteError, type Cache } from '../gateways/cache/port.js';
 import type { Position, RecordedEvent } from '../gateways/event-store/port.js';
 import { SqlConnectionError, type SqlClient, type SqlExecutor } from '../gateways/sql/port.js';
-import type { SqlCommitGroup } from './commit-group.js';
+import { PROJECTION_COMMIT, type SqlCommitGroup } from './commit-group.js';
 import { recordPoison } from './poison.js';
 import { cacheKeyPrefix, physicalTable, type Projection } from './projection.js';
 import { CheckpointMovedError, advanceCheckpoint, type CheckpointMove } from './registry.js';
@@ -46,7 +46,7 @@ export function generationTarget(
           deps.sql.transaction(async (tx) => {
             await apply(tx);
             await advanceCheckpoint(tx, move);
-          }),
+          }, PROJECTION_COMMIT),
     cache: deps.cache,
     projection,
     generation,
@@ -116,7 +116,7 @@ export async function passPoison(target: GenerationTarget, event: RecordedEvent,
     await target.sql.transaction(async (tx) => {
       await recordPoison(tx, projection.name, target.generation, event, cause);
       await advanceCheckpoint(tx, { name: projection.name, generation: target.generation, from, to: event.position, applied: 0 });
-    });
+    }, PROJECTION_COMMIT);
     return;
   }
   const passed = await target.cache.commit({ key: target.guardKey, expected: from, next: event.position }, () => undefined);

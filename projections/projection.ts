@@ -33,8 +33,20 @@ export function eventTypes<E extends DomainEvent>(types: { readonly [T in E['typ
   return Object.keys(types) as E['type'][];
 }
 
+/** How often a projection commits at the head. */
+export interface CommitPacing {
+  /**
+   * The least time between the starts of two of its commits while it keeps up with the head
+   * (default 0: each wake-up's events commit as soon as the previous commit is done). A busy
+   * projection that nobody waits on first can gather a few wake-ups per commit, which spares the
+   * database and the node for the projections that set the lag; each of its events may wait up to
+   * this long more. Catching up (a full batch pending) is never held back.
+   */
+  readonly minCommitIntervalMs?: number;
+}
+
 /** A read model in Postgres: its rows change in the same transaction as its checkpoint. */
-export interface SqlProjection<E extends DomainEvent = RecordedEvent> {
+export interface SqlProjection<E extends DomainEvent = RecordedEvent> extends CommitPacing {
   readonly kind: 'sql';
   readonly name: string;
   readonly version: number;
@@ -54,7 +66,7 @@ export interface SqlProjection<E extends DomainEvent = RecordedEvent> {
  * atomic step (a script on Redis), so `apply` cannot read; it writes only under `key(...)`, which prefixes the
  * generation's key space.
  */
-export interface CacheProjection<E extends DomainEvent = RecordedEvent> {
+export interface CacheProjection<E extends DomainEvent = RecordedEvent> extends CommitPacing {
   readonly kind: 'cache';
   readonly name: string;
   readonly version: number;

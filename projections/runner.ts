@@ -25,6 +25,7 @@ import { CheckpointMovedError, listGenerations, noteCheckpoint, recordFailure } 
 import { MAX_CONSECUTIVE_POISON, classifyApplyFailure, poisonSummary } from './poison.js';
 import { Backoff } from '../gateways/backoff.js';
 import { runLockedLoop } from '../gateways/sql/locked-loop.js';
+import { sleep } from '../gateways/sleep.js';
 import { PositionWaiters } from './waiters.js';
 
 export interface RunnerDeps {
@@ -93,6 +94,7 @@ export class ProjectionRunner {
   /** Poison events skipped since the last event applied. */
   private consecutivePoison = 0;
   private lastCacheNote = 0;
+  private lastCommitAt = 0;
   private progressTimer: NodeJS.Timeout | undefined;
   /** The first flush failure of this run, for the loop to handle. */
   private failure: unknown;
@@ -229,6 +231,9 @@ export class ProjectionRunner {
       };
       for await (const event of subscription) {
         this.pending.push(event);
+        // What the subscription has read already comes along at once, not one await per event.
+        const more = subscription.takeBuffered?.(this.maxBatchSize - this.pending.length);
+        if (more && more.length > 0) this.pending.push(...more);
         if (this.pending.length < this.batchSize) continue;
         if (this.failure !== undefined) throw this.failure;
         if (inflight === undefined) flush();
@@ -275,6 +280,9 @@ export class ProjectionRunner {
   }
 
   private async flushPending(): Promise<void> {
+    // Paced (Projection.minCommitIntervalMs): what arrives meanwhile joins this commit.
+    const wait = this.lastCommitAt + (this.projection.minCommitIntervalMs ?? 0) - performance.now();
+    if (wait > 0 && this.pending.length > 0 && this.pending.length < this.batchSize) await sleep(wait, this.stopController.signal);
     const events = this.pending.splice(0);
     const hint = this.progressHint;
     let to = events.length > 0 ? events[events.length - 1]!.position : null;
@@ -341,6 +349,7 @@ export class ProjectionRunner {
   }
 
   private async commitBatch(events: RecordedEvent[], to: Position): Promise<void> {
+    this.lastCommitAt = performance.now();
     await writeBatch(this.target, events, this.checkpoint, to);
     if (this.projection.kind === 'cache' && Date.now() - this.lastCacheNote >= CACHE_STATUS_EVERY_MS) {
       this.lastCacheNote = Date.now();

@@ -9,7 +9,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import type { PostgresEventStore } from '../../gateways/event-store/postgres/store.js';
 import type { Cache } from '../../gateways/cache/port.js';
-import type { SqlClient, SqlExecutor } from '../../gateways/sql/port.js';
+import type { SqlClient, SqlExecutor, TransactionOptions } from '../../gateways/sql/port.js';
 import type { CacheProjection, Projection, SqlProjection } from '../../projections/projection.js';
 
 export interface Totals {
@@ -64,11 +64,11 @@ export function instrument(store: PostgresEventStore, sql: SqlClient, cache: Cac
   // commit's transaction counts in full for each projection it carried: what its batch waited.
   const owners = new AsyncLocalStorage<Set<string>>();
   const transaction = sql.transaction.bind(sql);
-  sql.transaction = async <T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> => {
+  sql.transaction = async <T>(work: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T> => {
     const carried = new Set<string>();
     const started = performance.now();
     try {
-      return await owners.run(carried, () => transaction(work));
+      return await owners.run(carried, () => transaction(work, options));
     } finally {
       const ms = performance.now() - started;
       if (carried.size === 0) add('write', OTHER, ms);

@@ -109,6 +109,13 @@ export interface SubscribeOptions {
 export interface Subscription extends AsyncIterable<RecordedEvent> {
   /** Ends the iteration; pending reads are abandoned. Safe to call more than once. */
   close(): Promise<void>;
+  /**
+   * Takes up to `max` of the events that follow the one last delivered and are already read
+   * (none when the next one needs a read): the iteration then goes on after them. For a consumer
+   * that gathers batches (a projection catching up), thousands of events at once instead of one
+   * await each. Call it between iterations, not while one is awaited. Optional for a store.
+   */
+  takeBuffered?(max: number): RecordedEvent[];
 }
 
 export interface DeleteStreamOptions {

@@ -35,11 +35,46 @@ export function formatPosition(major: bigint | string | number, minor: bigint | 
   return `${String(major)}:${String(minor)}`;
 }
 
+/**
+ * Orders two positions (-1, 0, 1), checking both as parsePosition does. Called for every event a
+ * runner or subscription handles, so without BigInt: the parts are canonical decimals (no leading
+ * zeros), so the longer one is the larger and parts of one length compare character by character.
+ */
 export function comparePositions(a: Position, b: Position): number {
-  const pa = parsePosition(a);
-  const pb = parsePosition(b);
-  if (pa.major !== pb.major) return pa.major < pb.major ? -1 : 1;
-  if (pa.minor !== pb.minor) return pa.minor < pb.minor ? -1 : 1;
+  const ca = colonOf(a);
+  const cb = colonOf(b);
+  return compareDigits(a, 0, ca, b, 0, cb) || compareDigits(a, ca + 1, a.length, b, cb + 1, b.length);
+}
+
+const U64_MAX_DIGITS = U64_MAX.toString();
+
+/** Where the colon of a valid position is; throws parsePosition's error for an invalid one. */
+function colonOf(position: string): number {
+  if (typeof position === 'string') {
+    const colon = position.indexOf(':');
+    if (colon > 0 && isPart(position, 0, colon) && isPart(position, colon + 1, position.length)) return colon;
+  }
+  parsePosition(position);
+  throw new InvalidInputError('INVALID_POSITION', `invalid position ${JSON.stringify(position)}`);
+}
+
+/** `s[from, to)` is an unsigned 64-bit integer written without leading zeros. */
+function isPart(s: string, from: number, to: number): boolean {
+  const length = to - from;
+  if (length < 1 || length > 20 || (length > 1 && s.charCodeAt(from) === 48)) return false;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return length < 20 || s.slice(from, to) <= U64_MAX_DIGITS;
+}
+
+function compareDigits(a: string, af: number, at: number, b: string, bf: number, bt: number): number {
+  if (at - af !== bt - bf) return at - af < bt - bf ? -1 : 1;
+  for (let i = af, j = bf; i < at; i++, j++) {
+    const d = a.charCodeAt(i) - b.charCodeAt(j);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
   return 0;
 }
 

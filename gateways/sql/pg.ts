@@ -11,6 +11,7 @@ import {
   type SqlLock,
   type SqlExecutor,
   type SqlParam,
+  type TransactionOptions,
 } from './port.js';
 
 export interface PgClientOptions {
@@ -21,6 +22,9 @@ export interface PgClientOptions {
   applicationName?: string;
   logger?: Logger;
 }
+
+/** A transaction whose commit does not wait for the WAL flush (TransactionOptions.waitForFlush). */
+const BEGIN_NO_FLUSH_WAIT = 'BEGIN; SET LOCAL synchronous_commit = off';
 
 /** How long close() lets running statements finish before it cancels them. */
 const CLOSE_GRACE_MS = 2_000;
@@ -104,7 +108,7 @@ export function createPgClient(options: PgClientOptions): SqlClient {
     query: poolExecutor.query,
     exec: poolExecutor.exec,
 
-    async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    async transaction<T>(work: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T> {
       let client: pg.PoolClient;
       try {
         client = await pool.connect();
@@ -113,7 +117,8 @@ export function createPgClient(options: PgClientOptions): SqlClient {
       }
       let broken: Error | undefined;
       try {
-        await client.query('BEGIN').catch((error: unknown) => {
+        // One round trip either way (the simple protocol runs both statements).
+        await client.query(options?.waitForFlush === false ? BEGIN_NO_FLUSH_WAIT : 'BEGIN').catch((error: unknown) => {
           throw translatePgError(error);
         });
         // Errors of `work` pass through as they are: its queries translate their own, and the

@@ -29,10 +29,23 @@ export interface SqlLock {
   release(): Promise<void>;
 }
 
+/** How a transaction commits. */
+export interface TransactionOptions {
+  /**
+   * false: the commit returns without waiting for its WAL to reach the disk (`SET LOCAL
+   * synchronous_commit = off` on Postgres). Still atomic and at once visible; a crash of the
+   * database server can lose the last such commits (well under a second of them), never a part
+   * of one. Only for writes that are derived from durable data and recorded together with how
+   * far they got, so that what a crash loses is done again: a projection's batch with its
+   * checkpoint. Default true. PGlite commits as ever (the option changes nothing there).
+   */
+  waitForFlush?: boolean;
+}
+
 export interface SqlClient extends SqlExecutor {
   readonly kind: 'postgres' | 'pglite';
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** LISTEN on a channel. */
   listen(channel: string, handlers: NotificationHandlers): Promise<Listener>;
   /** Takes the named lock if no one (in any process) holds it; undefined when someone does. */

@@ -26,7 +26,7 @@ import { reject } from '../../domain/shared/errors.js';
 import type { Cache, ScoredMember } from '../../gateways/cache/port.js';
 import { cacheProjection, eventTypes } from '../projection.js';
 import { assertNever } from '../../domain/shared/decider.js';
-import { bump, checkLimit, readPlay, scored, type CacheKeys } from './plays.js';
+import { PLAYS_COMMIT_INTERVAL_MS, bump, checkLimit, readPlay, scored, type CacheKeys } from './plays.js';
 
 /** Days a day bucket is kept after its day ends: a week window needs 6, one more for margin. */
 export const DAY_BUCKET_RETENTION_DAYS = 8;
@@ -49,6 +49,7 @@ export const chartsProjection = cacheProjection<ListenEvent>({
   kind: 'cache',
   name: 'charts',
   version: 1,
+  minCommitIntervalMs: PLAYS_COMMIT_INTERVAL_MS,
   handles: eventTypes<ListenEvent>({ TrackPlayed: true }),
   apply(writer, events, key) {
     // One command per bucket per batch (every track's sum in it).

@@ -13,7 +13,7 @@ import { countsTowardCharts, type ListenEvent } from '../../domain/listens/event
 import type { Cache } from '../../gateways/cache/port.js';
 import { cacheProjection, eventTypes } from '../projection.js';
 import { assertNever } from '../../domain/shared/decider.js';
-import { bump, checkLimit, readPlay, scored, type CacheKeys } from './plays.js';
+import { PLAYS_COMMIT_INTERVAL_MS, bump, checkLimit, readPlay, scored, type CacheKeys } from './plays.js';
 
 export const trackCountKey = (trackId: string) => `track:${trackId}`;
 export const userCountsKey = (userId: string) => `user:${userId}`;
@@ -22,6 +22,7 @@ export const playCountsProjection = cacheProjection<ListenEvent>({
   kind: 'cache',
   name: 'play-counts',
   version: 1,
+  minCommitIntervalMs: PLAYS_COMMIT_INTERVAL_MS,
   handles: eventTypes<ListenEvent>({ TrackPlayed: true }),
   apply(writer, events, key) {
     // One command for every track's count and one per user, with the batch's sums.

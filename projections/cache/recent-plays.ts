@@ -17,7 +17,7 @@ import type { ListenEvent, PlayContext } from '../../domain/listens/events.js';
 import { cacheProjection, eventTypes } from '../projection.js';
 import { assertNever } from '../../domain/shared/decider.js';
 import { compareMembers } from '../../gateways/cache/member-order.js';
-import { checkLimit, readPlay, type CacheKeys, type Play } from './plays.js';
+import { PLAYS_COMMIT_INTERVAL_MS, checkLimit, readPlay, type CacheKeys, type Play } from './plays.js';
 
 export const RECENT_PLAYS_KEPT = 50;
 
@@ -42,6 +42,7 @@ export const recentPlaysProjection = cacheProjection<ListenEvent>({
   kind: 'cache',
   name: 'recent-plays',
   version: 1,
+  minCommitIntervalMs: PLAYS_COMMIT_INTERVAL_MS,
   handles: eventTypes<ListenEvent>({ TrackPlayed: true }),
   apply(writer, events, key) {
     const byUser = new Map<string, Map<string, number>>();

@@ -127,4 +127,28 @@ describe('SQL projections: group commit', () => {
     expect(await waiting).toBeInstanceOf(Error); // the held key was taken: its batch fails alone
     expect(await keys()).toEqual(['held', 'large']);
   });
+  it('commits without waiting for the WAL flush (synchronous_commit off), the checkpoint being in the same transaction', async () => {
+    const settings: string[] = [];
+    const seen = (tag: string) => async (tx: SqlExecutor) => {
+      const [row] = await tx.query<{ s: string }>(`select current_setting('synchronous_commit') as s`);
+      settings.push(row!.s);
+      await tx.query('insert into t (k) values ($1)', [tag]);
+    };
+    const group = new SqlCommitGroup(sql);
+    // Grouped, alone (one small work) and large (at once, in a transaction of its own).
+    await Promise.all([group.commit(seen('g1'), move('p1'), 1), group.commit(seen('g2'), move('p2'), 1)]);
+    await group.commit(seen('s1'), move('p3'), 1);
+    await group.commit(seen('l1'), move('p1', '1:2', '1:1'), 1_000);
+    expect(settings).toEqual(['off', 'off', 'off', 'off']);
+    // Other transactions of the client keep the server's setting.
+    expect(await sql.transaction(async (tx) => (await tx.query<{ s: string }>(`select current_setting('synchronous_commit') as s`))[0]!.s)).toBe('on');
+  });
+
+  it('a SQL client transaction with waitForFlush: false sets synchronous_commit off for that transaction only', async () => {
+    const setting = (tx: SqlExecutor) => tx.query<{ s: string }>(`select current_setting('synchronous_commit') as s`).then((rows) => rows[0]!.s);
+    expect(await sql.transaction(setting, { waitForFlush: false })).toBe('off');
+    expect(await sql.transaction(setting, { waitForFlush: true })).toBe('on');
+    expect(await sql.transaction(setting)).toBe('on');
+    expect(await setting(sql)).toBe('on');
+  });
 });

@@ -47,8 +47,14 @@ import { Backoff, CALL_RETRY } from '../../backoff.js';
 
 export interface PostgresEventStoreOptions {
   logger?: Logger;
-  /** Events per page for reads and subscriptions (default 1,000). */
+  /** Events per page for reads (default 1,000). */
   pageSize?: number;
+  /**
+   * Events per page for a subscription reading behind the head (default 5,000, or pageSize when
+   * that is given): a projection catching up reads the history in fewer, larger round trips (and
+   * takes each page in bulk).
+   */
+  subscriptionPageSize?: number;
   /** Close the SqlClient when the store is closed. */
   ownsClient?: boolean;
   /** Minimum spacing of NOTIFYs to other processes (default 2 ms). */
@@ -124,6 +130,7 @@ const READ_ATTEMPTS = 4;
 export class PostgresEventStore implements EventStore {
   private readonly logger: Logger;
   private readonly pageSize: number;
+  private readonly subscriptionPageSize: number;
   readonly wakeups: Wakeups;
   /** The shared window of the head that subscriptions there read from (one query per wake-up). */
   readonly tail: Tail;
@@ -141,6 +148,7 @@ export class PostgresEventStore implements EventStore {
   ) {
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.pageSize = options.pageSize ?? 1_000;
+    this.subscriptionPageSize = options.subscriptionPageSize ?? options.pageSize ?? 5_000;
     this.wakeups = new Wakeups(sql, this.logger, { minIntervalMs: options.notifyIntervalMs });
     this.appender = new GroupAppender(sql, options.appendConcurrency ?? 4);
     this.foreign = new ForeignTransactions(sql, this.logger);
@@ -260,7 +268,7 @@ export class PostgresEventStore implements EventStore {
       from: options?.fromPosition ?? START,
       filter: options?.filter,
       onProgress: options?.onProgress,
-      pageSize: this.pageSize,
+      pageSize: this.subscriptionPageSize,
       onClose: () => this.subscriptions.delete(subscription),
     });
     if (this.closed) void subscription.close();

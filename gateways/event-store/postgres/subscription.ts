@@ -38,6 +38,11 @@ export interface PostgresSubscriptionOptions {
 export class PostgresSubscription implements Subscription {
   private readonly abort = new AbortController();
   private started = false;
+  /** Where the iteration stands: the last event delivered, or past what the last read scanned. */
+  private cursor: Position;
+  /** The events read and not yet delivered are buffer[next...]. */
+  private buffer: readonly RecordedEvent[] = NONE;
+  private next = 0;
 
   constructor(
     private readonly reader: PageReader,
@@ -45,7 +50,18 @@ export class PostgresSubscription implements Subscription {
     private readonly wakeups: Wakeups,
     private readonly logger: Logger,
     private readonly options: PostgresSubscriptionOptions,
-  ) {}
+  ) {
+    this.cursor = options.from;
+  }
+
+  takeBuffered(max: number): RecordedEvent[] {
+    const end = Math.min(this.buffer.length, this.next + Math.max(0, Math.floor(max)));
+    if (end <= this.next || this.abort.signal.aborted) return [];
+    const events = this.buffer.slice(this.next, end);
+    this.next = end;
+    this.cursor = events[events.length - 1]!.position;
+    return events;
+  }
 
   async close(): Promise<void> {
     if (this.abort.signal.aborted) return;
@@ -63,16 +79,15 @@ export class PostgresSubscription implements Subscription {
     const { signal } = this.abort;
     const { filter, pageSize } = this.options;
     const tail = this.tail;
-    let cursor = this.options.from;
     const heldBackDelay = new Backoff({ minMs: HELD_BACK_MIN_MS, maxMs: HELD_BACK_MAX_MS });
     const retryDelay = new Backoff({ minMs: RETRY_MIN_MS, maxMs: RETRY_MAX_MS });
     const retry = async (error: unknown): Promise<void> => {
       if (!(error instanceof SqlConnectionError || error instanceof EventStoreUnavailableError)) throw error;
-      if (!retryDelay.failing) this.logger.warn({ err: error, cursor }, 'subscription: read failed; retrying');
+      if (!retryDelay.failing) this.logger.warn({ err: error, cursor: this.cursor }, 'subscription: read failed; retrying');
       await retryDelay.wait(signal);
     };
     const resumed = (): void => {
-      if (retryDelay.failing) this.logger.info({ cursor }, 'subscription: reads resumed');
+      if (retryDelay.failing) this.logger.info({ cursor: this.cursor }, 'subscription: reads resumed');
       retryDelay.reset();
     };
     /** Waits at the head for a wake-up after `seen` (or a poll); says whether one came. */
@@ -108,22 +123,27 @@ export class PostgresSubscription implements Subscription {
         }
 
         // At the head, within the shared window: take the events after the cursor from it.
-        const taken = ahead ? undefined : tail.take(cursor, filter);
+        const taken = ahead ? undefined : tail.take(this.cursor, filter);
         if (taken) {
           resumed();
           if (!joined) tail.join();
           joined = true;
-          for (const event of taken.events) {
+          // One at a time, less what takeBuffered takes meanwhile.
+          this.buffer = taken.events;
+          this.next = 0;
+          while (this.next < this.buffer.length) {
             if (signal.aborted) return;
-            cursor = event.position;
+            const event = this.buffer[this.next++]!;
+            this.cursor = event.position;
             yield event;
           }
-          cursor = taken.to;
+          this.buffer = NONE;
+          this.cursor = taken.to;
           if (!taken.exhausted) {
             want = { refresh: taken.refresh + 1, generation: 0 };
             continue;
           }
-          this.options.onProgress?.(cursor);
+          this.options.onProgress?.(this.cursor);
           const woken = await waitAtHead(taken.generation, taken.heldBack);
           want = { refresh: taken.refresh + 1, generation: woken ? taken.generation + 1 : 0 };
           continue;
@@ -132,7 +152,7 @@ export class PostgresSubscription implements Subscription {
         joined = false;
 
         // Behind the window (catching up) or before there is one: pages from Postgres.
-        const read = ahead ?? { seen: this.wakeups.generation, page: this.reader.readPage(cursor, pageSize, filter, { shared: !atHead }) };
+        const read = ahead ?? { seen: this.wakeups.generation, page: this.reader.readPage(this.cursor, pageSize, filter, { shared: !atHead }) };
         ahead = undefined;
         const seen = read.seen;
         let page: Page;
@@ -145,19 +165,23 @@ export class PostgresSubscription implements Subscription {
           continue;
         }
         atHead = page.exhausted;
-        const next = maxPosition(cursor, page.next);
+        const next = maxPosition(this.cursor, page.next);
         // Read ahead, unless the next page starts within the window.
         if (!page.exhausted && !tail.covers(next)) {
           ahead = { seen: this.wakeups.generation, page: this.reader.readPage(next, pageSize, filter) };
           ahead.page.catch(() => undefined);
         }
         resumed();
-        for (const event of page.events) {
+        this.buffer = page.events;
+        this.next = 0;
+        while (this.next < this.buffer.length) {
           if (signal.aborted) return;
-          cursor = event.position;
+          const event = this.buffer[this.next++]!;
+          this.cursor = event.position;
           yield event;
         }
-        cursor = maxPosition(cursor, page.next);
+        this.buffer = NONE;
+        const cursor = (this.cursor = maxPosition(this.cursor, page.next));
         if (!page.exhausted) continue;
         // Everything up to the cursor is final: the window may start here if it has no users.
         tail.anchor(cursor, seen, page.heldBack);
@@ -177,6 +201,7 @@ export class PostgresSubscription implements Subscription {
 }
 
 const CLOSED = Symbol('closed');
+const NONE: readonly RecordedEvent[] = [];
 
 /**
  * The read's outcome, or CLOSED as soon as the subscription is closed: closing does not wait for a
