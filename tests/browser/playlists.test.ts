@@ -10,22 +10,24 @@
 import type { WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startE2eServer, uniqueUser, type E2eServer } from '../e2e/support/server.js';
-import { launchBrowser, type TestBrowser } from '../support/browser.js';
-import { addSong, capture, dragEntry, entryIds, entryTitles, expectAccessible, expectClean, signedIn, type Person } from './support/client.js';
+import { addSong, capture, dragEntry, entryIds, entryTitles, expectAccessible, expectClean, keepDiagnosticsOnFailure, recordedBrowser, signedIn, type Person } from './support/client.js';
+import type { RecordedBrowser } from './support/recorder.js';
 
 const CONVERGE = { timeout: 15_000, interval: 100 };
 
 let server: E2eServer;
-let browser: TestBrowser;
+let browser: RecordedBrowser;
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startE2eServer('web_playlists'), launchBrowser()]);
+  [server, browser] = await Promise.all([startE2eServer('web_playlists'), recordedBrowser()]);
 });
 
 afterAll(async () => {
   await browser?.close();
   await server?.close();
 });
+
+keepDiagnosticsOnFailure('playlists', () => browser);
 
 /** A collaborative playlist of `owner`'s, with `others` as collaborators. */
 async function playlist(owner: Person, name: string, others: { person: Person; role: 'editor' | 'viewer' }[] = []): Promise<string> {
