@@ -14,7 +14,9 @@
  *   close codes, the page) under test-results/web-diagnostics/.
  * - `BENCH_WEB_RUNS` (20): runs per screen; `BENCH_WEB_SCREENS`: a comma list of the screens to
  *   measure (sign-in, home, home-warm, album, playlist, floor, screen-change; all by default — a
- *   partial run does not write bench/results/web.json); `BENCH_WEB_READY_TIMEOUT_MS` (30,000).
+ *   partial run does not write bench/results/web.json); `BENCH_WEB_READY_TIMEOUT_MS` (30,000);
+ *   `BENCH_WEB_CPU_THROTTLE`: slows each page's CPU by this factor (devtools emulation; to bring
+ *   out timing races, not for figures — such a run does not write results either).
  * - The peer, in the same run: the floor — a page of one heading drawn by one small script file,
  *   from a bare node:http server on loopback, timed the same way. What is above it is the client.
  */
@@ -39,6 +41,7 @@ const SCREENS = ['sign-in', 'home', 'home-warm', 'album', 'playlist', 'floor', '
 const CHOSEN = process.env.BENCH_WEB_SCREENS ? process.env.BENCH_WEB_SCREENS.split(',').map((s) => s.trim()) : [...SCREENS];
 for (const name of CHOSEN) if (!(SCREENS as readonly string[]).includes(name)) throw new Error(`BENCH_WEB_SCREENS: no screen ${name} (${SCREENS.join(', ')})`);
 const chosen = (name: (typeof SCREENS)[number]) => CHOSEN.includes(name);
+const CPU_THROTTLE = Number(process.env.BENCH_WEB_CPU_THROTTLE ?? 1);
 const TARGET_MS = 1_000;
 
 interface Scenario {
@@ -84,6 +87,7 @@ async function cold(browser: Browser, session: object | undefined, url: string, 
     const recorder = new Recorder();
     await recorder.attach(context);
     const page = await context.newPage();
+    if (CPU_THROTTLE > 1) await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate: CPU_THROTTLE });
     const keep = async (why: string, facts: Record<string, unknown>) => {
       const dir = await recorder.save(`bench-${name}-${new Date().toISOString()}-run-${i}`, [page], { url, ready, why, run: i, ...facts });
       log(`run ${i}: ${why}; diagnostics in ${dir}`);
@@ -92,6 +96,7 @@ async function cold(browser: Browser, session: object | undefined, url: string, 
       const timing = await timeScreen(page, url, ready);
       if (timing.notReady) await keep(`${ready} not shown within ${READY_TIMEOUT_MS} ms`, { timing, ...(await liveFacts(page)) });
       if (i > 0) timings.push(timing); // the first run warms the browser process itself
+      if ((i + 1) % 25 === 0) log(`${name}: ${i + 1} runs, ${timings.filter((t) => t.notReady).length} not ready`);
     } catch (error) {
       await keep(`failed: ${String(error)}`, {});
       throw error;
@@ -230,8 +235,8 @@ export async function run(): Promise<void> {
         `later chunks ${sizes.lazy.map((l) => `${l.file} ${(l.gzip / 1024).toFixed(1)} KiB`).join(', ')}; all ${(sizes.total.gzip / 1024).toFixed(1)} KiB gzip`,
     );
     for (const t of targets) console.error(`${t.met ? 'met' : 'MISSED'}: ${t.target} (${t.target.includes('runs not live') ? t.actual : `${formatMs(t.actual)} ms`})`);
-    if (CHOSEN.length < SCREENS.length) {
-      log(`a partial run (BENCH_WEB_SCREENS=${CHOSEN.join(',')}): bench/results/web.json left as it is`);
+    if (CHOSEN.length < SCREENS.length || CPU_THROTTLE > 1) {
+      log(`a partial or throttled run: bench/results/web.json left as it is`);
       return;
     }
     await writeResults('web', {
