@@ -7,12 +7,16 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
-export default defineConfig({
+export default defineConfig(({ command }) => ({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/',
   publicDir: 'public',
   logLevel: 'warn',
-  oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  // A build is a production build whatever NODE_ENV says: Vite would otherwise take the JSX
+  // development transform under a test runner (NODE_ENV=test), putting source paths and line
+  // numbers in the bundle — which `npm start` and the web bench then serve, as the build's hash
+  // does not change with the mode.
+  oxc: { jsx: { runtime: 'automatic', importSource: 'preact', development: command === 'serve' } },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
@@ -24,4 +28,4 @@ export default defineConfig({
     reportCompressedSize: false,
   },
   server: { port: 5173, proxy: { '/v1': { target: 'http://127.0.0.1:8080', ws: true } } },
-});
+}));

@@ -27,7 +27,12 @@ export interface ScreenTiming {
   complete: number;
   /** Navigation start to `ready` (a selector) on the page, when asked for (ms). */
   ready?: number;
+  /** `ready` was asked for and did not show within the time allowed. */
+  notReady?: boolean;
 }
+
+/** How long `ready` may take to show (ms). */
+export const READY_TIMEOUT_MS = Number(process.env.BENCH_WEB_READY_TIMEOUT_MS ?? 30_000);
 
 /** Loads `url` in `page` and times its first screen (and, given `ready`, when that selector shows). */
 export async function timeScreen(page: Page, url: string, ready?: string): Promise<ScreenTiming> {
@@ -45,8 +50,14 @@ export async function timeScreen(page: Page, url: string, ready?: string): Promi
   const complete = await now();
   const firstScreen = await page.evaluate(() => (globalThis as unknown as { __firstScreen: number }).__firstScreen);
   if (ready === undefined) return { firstScreen, complete };
-  await page.waitForSelector(ready, { timeout: 30_000 });
-  return { firstScreen, complete, ready: await now() };
+  const shown = await page.waitForSelector(ready, { timeout: READY_TIMEOUT_MS }).then(
+    () => true,
+    (error: unknown) => {
+      if (error instanceof Error && error.name === 'TimeoutError') return false;
+      throw error;
+    },
+  );
+  return shown ? { firstScreen, complete, ready: await now() } : { firstScreen, complete, notReady: true };
 }
 
 /** From a click on a link to the new screen's `selector` on the page (ms, both moments taken in the page). */

@@ -11,22 +11,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAST_ARGON2_ENV, signIn } from '../e2e/support/accounts.js';
 import { startE2eServer, uniqueUser, type E2eServer } from '../e2e/support/server.js';
 import type { ApiClient } from '../support/api-client.js';
-import { launchBrowser, type InPage, type TestBrowser } from '../support/browser.js';
-import { capture, expectAccessible, expectClean } from './support/client.js';
+import type { InPage } from '../support/browser.js';
+import { capture, expectAccessible, expectClean, keepDiagnosticsOnFailure, recordedBrowser } from './support/client.js';
+import type { RecordedBrowser } from './support/recorder.js';
 
 let server: E2eServer;
-let browser: TestBrowser;
+let browser: RecordedBrowser;
 let admin: ApiClient;
 const ADMIN = { username: 'admin', password: 'admin-password-1', displayName: 'Ada Admin' };
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startE2eServer('web_client', { env: FAST_ARGON2_ENV }), launchBrowser()]);
+  [server, browser] = await Promise.all([startE2eServer('web_client', { env: FAST_ARGON2_ENV }), recordedBrowser()]);
 });
 
 afterAll(async () => {
   await browser?.close();
   await server?.close();
 });
+
+keepDiagnosticsOnFailure('client', () => browser);
 
 /** An account made by the admin; its password is `<username>-password`. */
 async function account(label: string, displayName: string): Promise<{ username: string; password: string; userId: string }> {

@@ -16,15 +16,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanLibrary } from '../../application/library/scan.js';
 import { FolderMediaStore } from '../../gateways/media/folder.js';
 import { startE2eServer, uniqueUser, type E2eServer } from '../e2e/support/server.js';
-import { launchBrowser, type TestBrowser } from '../support/browser.js';
 import { writeLibrary } from '../support/library.js';
-import { capture, expectClean, signedIn } from './support/client.js';
+import { capture, expectClean, keepDiagnosticsOnFailure, recordedBrowser, signedIn } from './support/client.js';
+import type { RecordedBrowser } from './support/recorder.js';
 
 const SOON = { timeout: 15_000, interval: 100 };
 const tags = (title: string, track: number) => ({ artist: 'The Test Tones', album: 'Sine Waves', title, track: String(track), date: '2023' });
 
 let server: E2eServer;
-let browser: TestBrowser;
+let browser: RecordedBrowser;
 let dir: string;
 let albumId: string;
 
@@ -32,7 +32,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'chorus-web-player-'));
   [server, browser] = await Promise.all([
     startE2eServer('web_player', { env: { CHORUS_MEDIA_DIR: join(dir, 'media'), CHORUS_DATA_DIR: join(dir, 'data') } }),
-    launchBrowser({ autoplay: true }),
+    recordedBrowser({ autoplay: true }),
   ]);
   const library = join(dir, 'library');
   await writeLibrary(library, {
@@ -59,6 +59,8 @@ afterAll(async () => {
   await server?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
+
+keepDiagnosticsOnFailure('player', () => browser);
 
 /** The page's audio element: where it is (s), whether it plays, its volume, its source. */
 function audio(page: Page): Promise<{ time: number; paused: boolean; volume: number; src: string }> {

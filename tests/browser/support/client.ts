@@ -6,10 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { BrowserContext, Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import type { E2eServer } from '../../e2e/support/server.js';
 import type { ApiClient } from '../../support/api-client.js';
-import { pageProblems, screenshot, type InPage, type TestBrowser } from '../../support/browser.js';
+import { launchBrowser, pageProblems, screenshot, type InPage, type LaunchOptions, type TestBrowser } from '../../support/browser.js';
+import { recordContexts, saveRecorded, type RecordedBrowser } from './recorder.js';
 
 export interface Person {
   userId: string;
@@ -17,6 +18,26 @@ export interface Person {
   api: ApiClient;
   context: BrowserContext;
   page: Page;
+}
+
+/**
+ * The browser of a test file, every context recorded (console, errors, requests, WebSocket
+ * frames and close codes): when a test fails, what its contexts saw is saved under
+ * test-results/web-diagnostics/<file>/<test>/ (support/recorder.ts).
+ */
+export async function recordedBrowser(options?: LaunchOptions): Promise<RecordedBrowser> {
+  return recordContexts(await launchBrowser(options));
+}
+
+/** Registers the hooks that keep the recordings of a failed test (call at the top of a test file). */
+export function keepDiagnosticsOnFailure(file: string, browser: () => RecordedBrowser | undefined): void {
+  beforeEach(() => browser()?.forget());
+  afterEach(async (context) => {
+    const recorded = browser();
+    if (context.task.result?.state !== 'fail' || !recorded) return;
+    const dirs = await saveRecorded(recorded, `${file}/${context.task.name}`);
+    console.error(`${context.task.name}: what the browser saw is in ${dirs.join(', ')}`);
+  }, 60_000);
 }
 
 /** A person signed in through the API, with the client opened at `path`. */
