@@ -3,34 +3,20 @@
  * catching-up page, or the shared window at the head) in bulk between iterations, and the
  * iteration goes on after them — every event once, in order, whether taken one by one or in bulk.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '../../gateways/event-store/port.js';
 import { START } from '../../gateways/event-store/position.js';
-import { PostgresEventStore } from '../../gateways/event-store/postgres/store.js';
+import type { PostgresEventStore } from '../../gateways/event-store/postgres/store.js';
 import { uuidv7 } from '../../gateways/event-store/uuid.js';
-import { createPgClient } from '../../gateways/sql/pg.js';
-import type { SqlClient } from '../../gateways/sql/port.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { usePostgresStore } from '../support/postgres-store.js';
 
 const event = (type: string, n: number) => ({ id: uuidv7(), type, data: { n } });
 
 describe('Postgres subscription: takeBuffered', () => {
-  let db: TestDatabase;
-  let sql: SqlClient;
-  let store: PostgresEventStore;
-
-  beforeAll(async () => {
-    db = await createTestDatabase('subscription_bulk');
-    sql = createPgClient({ connectionString: db.url, max: 4 });
-    store = await PostgresEventStore.open(sql, { subscriptionPageSize: 40, tailEvents: 100 });
-  });
-  afterAll(async () => {
-    await store.close();
-    await sql.close();
-    await db.drop();
-  });
+  const world = usePostgresStore('subscription_bulk', { client: { max: 4 }, store: { subscriptionPageSize: 40, tailEvents: 100 } });
 
   it('hands out the read events in bulk, then goes on after them, catching up and at the head', async () => {
+    const { store } = world;
     const from = await store.headPosition();
     // 100 events to catch up on (pages of 40), in appends of 10, half of them filtered out.
     for (let i = 0; i < 10; i++) {
@@ -64,6 +50,7 @@ describe('Postgres subscription: takeBuffered', () => {
   });
 
   it('takes nothing before the first event is read, and every event of a store read from the start once', async () => {
+    const { store } = world;
     const subscription = store.subscribeToAll({ fromPosition: START });
     expect(subscription.takeBuffered!(5)).toEqual([]);
     const total = (await collect(store)).length;

@@ -4,16 +4,13 @@
  * commits each wake-up's events as they come; both end with every event applied.
  */
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryCache } from '../../gateways/cache/memory.js';
 import type { NewEvent } from '../../gateways/event-store/port.js';
-import { PostgresEventStore } from '../../gateways/event-store/postgres/store.js';
 import { uuidv7 } from '../../gateways/event-store/uuid.js';
-import { createPgClient } from '../../gateways/sql/pg.js';
-import type { SqlClient } from '../../gateways/sql/port.js';
 import { Projections } from '../../projections/manager.js';
 import type { CacheProjection } from '../../projections/projection.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { usePostgresStore } from '../support/postgres-store.js';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -32,22 +29,10 @@ const counting = (name: string, minCommitIntervalMs?: number): CacheProjection =
 const tick = (): NewEvent => ({ id: uuidv7(), type: 'Ticked', data: {} });
 
 describe('projection commit pacing (minCommitIntervalMs)', () => {
-  let db: TestDatabase;
-  let sql: SqlClient;
-  let store: PostgresEventStore;
-
-  beforeAll(async () => {
-    db = await createTestDatabase('pacing');
-    sql = createPgClient({ connectionString: db.url });
-    store = await PostgresEventStore.open(sql, { logger });
-  });
-  afterAll(async () => {
-    await store.close();
-    await sql.close();
-    await db.drop();
-  });
+  const world = usePostgresStore('pacing', { store: { logger } });
 
   it('gathers several wake-ups into one commit for a paced projection, not for the others', async () => {
+    const { sql, store } = world;
     const cache = new MemoryCache();
     const projections = new Projections({ store, sql, cache, logger, pollMs: 100 }, [counting('eager'), counting('paced', 400)]);
     await projections.start();

@@ -4,15 +4,13 @@
  * and each caller is answered as soon as the other process's checkpoint passes its position.
  */
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresEventStore } from '../../gateways/event-store/postgres/store.js';
+import { describe, expect, it } from 'vitest';
 import { uuidv7 } from '../../gateways/event-store/uuid.js';
 import { MemoryCache } from '../../gateways/cache/memory.js';
-import { createPgClient } from '../../gateways/sql/pg.js';
 import type { SqlClient } from '../../gateways/sql/port.js';
 import { Projections } from '../../projections/manager.js';
 import type { SqlProjection } from '../../projections/projection.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { usePostgresStore } from '../support/postgres-store.js';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -41,22 +39,10 @@ function counting(sql: SqlClient): { sql: SqlClient; reads: () => number } {
 }
 
 describe('waiting on projections run elsewhere', () => {
-  let db: TestDatabase;
-  let sql: SqlClient;
-  let store: PostgresEventStore;
-
-  beforeAll(async () => {
-    db = await createTestDatabase('remote');
-    sql = createPgClient({ connectionString: db.url });
-    store = await PostgresEventStore.open(sql);
-  });
-  afterAll(async () => {
-    await store.close();
-    await sql.close();
-    await db.drop();
-  });
+  const world = usePostgresStore('remote');
 
   it('reads the registry once per interval for every waiting caller, and answers each once the checkpoint passes it', async () => {
+    const { sql, store } = world;
     const runner = new Projections({ store, sql, cache: new MemoryCache(), logger, pollMs: 100 }, [counter]);
     await runner.start();
     const watched = counting(sql);
