@@ -25,6 +25,7 @@ import type { Logger } from 'pino';
 import type { PlaylistChange } from '../domain/playlist/events.js';
 import type { Edit, StoreOutcome, SyncHooks } from './hooks.js';
 import { Backoff } from '../gateways/backoff.js';
+import { sleep } from '../gateways/sleep.js';
 
 export class StoreBackloggedError extends Error {
   override readonly name = 'StoreBackloggedError';
@@ -81,8 +82,9 @@ export class StoreQueue {
   /** The pause before the next store after a failure (0 while stores succeed). */
   private retryDelay = 0;
   private readonly backoff = new Backoff({ minMs: RETRY_MIN_MS, maxMs: RETRY_MAX_MS });
-  private retryTimer: { wake(): void } | undefined;
-  private gatherTimer: { wake(): void } | undefined;
+  /** Aborted to end a pause early: the retry's (at close), the gathering's (at close, or for an HTTP caller). */
+  private retryWake: AbortController | undefined;
+  private gatherWake: AbortController | undefined;
   /** When the last store started (performance.now()). */
   private lastStart = Number.NEGATIVE_INFINITY;
   /** An HTTP caller waits for a queued edit: the next store goes at once. */
@@ -115,7 +117,7 @@ export class StoreQueue {
     this.dirty.add(room);
     if (pending.waiter) {
       this.urgent = true;
-      this.gatherTimer?.wake();
+      this.gatherWake?.abort();
     }
     if (!this.closed) this.running ??= this.run();
   }
@@ -128,14 +130,14 @@ export class StoreQueue {
   /** Stops storing after the call in flight; what is queued then stays unstored. */
   close(): void {
     this.closed = true;
-    this.retryTimer?.wake();
-    this.gatherTimer?.wake();
+    this.retryWake?.abort();
+    this.gatherWake?.abort();
   }
 
   private async run(): Promise<void> {
     try {
       while (this.dirty.size > 0 && !this.closed) {
-        if (this.retryDelay > 0) await this.pause(this.retryDelay, 'retryTimer');
+        if (this.retryDelay > 0) await this.pause(this.retryDelay, 'retryWake');
         else await this.gather();
         if (this.closed) break;
         this.lastStart = performance.now();
@@ -229,17 +231,12 @@ export class StoreQueue {
   /** Waits until `intervalMs` after the last store's start, unless an HTTP caller waits. */
   private async gather(): Promise<void> {
     const wait = this.lastStart + (this.options.intervalMs ?? 0) - performance.now();
-    if (wait > 0 && !this.urgent) await this.pause(wait, 'gatherTimer');
+    if (wait > 0 && !this.urgent) await this.pause(wait, 'gatherWake');
   }
 
-  private pause(ms: number, slot: 'retryTimer' | 'gatherTimer'): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this[slot] = { wake: done };
-    }).finally(() => (this[slot] = undefined));
+  private async pause(ms: number, slot: 'retryWake' | 'gatherWake'): Promise<void> {
+    const wake = (this[slot] = new AbortController());
+    await sleep(ms, wake.signal);
+    this[slot] = undefined;
   }
 }
