@@ -11,7 +11,11 @@
 export type SharedEditCount = (userId: string, edits: number, windowSeconds: number) => Promise<{ count: number; resetInSeconds: number }>;
 
 export const EDIT_WINDOW_SECONDS = 5;
-// Every 500 ms: one shared-counter command per active user per flush, so its cost on Redis per edit falls as the flush interval grows; a user can overshoot the shared window by at most what a node lets through in one interval.
+/**
+ * How often a node adds what its buckets let through to the shared window: one command per active
+ * user per flush, so Redis's work per edit falls as this grows; a user can overshoot the shared
+ * window by at most what one node lets through in one interval.
+ */
 const FLUSH_MS = 500;
 
 interface Bucket {
