@@ -57,6 +57,12 @@ export interface Config {
   demoCatalog: boolean | undefined;
   /** Serve the browser client at `/` (CHORUS_WEB, default on), building it first when stale. */
   web: boolean;
+  /**
+   * Where projections run (CHORUS_PROJECTIONS): `thread`, a thread of their own with its own
+   * connections (the default on PostgreSQL with Redis), or `main`, the main thread (the only
+   * choice embedded or without Redis, whose in-process stores one thread cannot share).
+   */
+  projections: 'thread' | 'main';
   media: MediaConfig;
 }
 
@@ -102,16 +108,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const shutdownTimeoutMs = optionalNumber(env, 'CHORUS_SHUTDOWN_TIMEOUT_MS', 'ms', 1_000).ms ?? 20_000;
   const auth = authConfig(env);
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
   return {
     // Dev tokens may be on (CHORUS_DEV_TOKENS on, or auto without an identity provider): whoever
     // reaches the port could be anyone, so only this machine reaches it unless HOST says otherwise.
     host: env.HOST || (auth.devTokens === 'on' || (auth.devTokens === 'auto' && !auth.jwks) ? '127.0.0.1' : '0.0.0.0'),
     port,
     dataDir: resolve(env.CHORUS_DATA_DIR || '.chorus'),
-    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseUrl,
     pgPoolSize: optionalNumber(env, 'CHORUS_PG_POOL_SIZE', 'size', 2).size ?? 20,
     esdbUrl: url(env, 'ESDB_URL', ['kurrentdb:', 'kurrentdb+discover:', 'kurrent:', 'kurrent+discover:', 'kdb:', 'kdb+discover:', 'esdb:', 'esdb+discover:']),
-    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisUrl,
     redisKeyPrefix: env.CHORUS_REDIS_KEY_PREFIX ?? '',
     kafkaBrokers: env.KAFKA_BROKERS ? env.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean) : undefined,
     nodeId: env.CHORUS_NODE_ID || 'chorus-1',
@@ -142,12 +150,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxPlaylistsPerUser: optionalNumber(env, 'CHORUS_MAX_PLAYLISTS_PER_USER', 'max', 1).max ?? 1_000,
     demoCatalog: env.CHORUS_DEMO_CATALOG === undefined ? undefined : !['0', 'false', 'no', 'off'].includes(env.CHORUS_DEMO_CATALOG.toLowerCase()),
     web: flag(env, 'CHORUS_WEB') ?? true,
+    projections: projectionsPlace(env, databaseUrl !== undefined && redisUrl !== undefined),
     media: {
       dir: resolve(env.CHORUS_MEDIA_DIR || join(env.CHORUS_DATA_DIR || '.chorus', 'media')),
       keys: env.CHORUS_MEDIA_KEYS?.trim() || undefined,
       urlTtlSeconds: optionalNumber(env, 'CHORUS_MEDIA_URL_TTL_SECONDS', 'ttl', 60).ttl ?? 6 * 60 * 60,
     },
   };
+}
+
+function projectionsPlace(env: NodeJS.ProcessEnv, threadPossible: boolean): Config['projections'] {
+  const asked = env.CHORUS_PROJECTIONS?.trim() || undefined;
+  if (asked === undefined) return threadPossible ? 'thread' : 'main';
+  if (asked !== 'thread' && asked !== 'main') throw new ConfigError(`CHORUS_PROJECTIONS must be thread or main, got ${JSON.stringify(asked)}`);
+  if (asked === 'thread' && !threadPossible) {
+    throw new ConfigError('CHORUS_PROJECTIONS=thread needs DATABASE_URL and REDIS_URL (the embedded database and the in-process cache belong to the main thread)');
+  }
+  return asked;
 }
 
 function authConfig(env: NodeJS.ProcessEnv): Config['auth'] {

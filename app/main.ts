@@ -18,7 +18,10 @@ import { startPlayerSync } from './player-sync.js';
 import { startAccounts, type AccountsRuntime } from './accounts.js';
 import { startRecommendations } from './recommendations.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { openStorage } from './storage.js';
+import { openStorage, type Storage } from './storage.js';
+import { ProjectionsThread } from './projections-thread.js';
+import { MirroredRunners } from '../projections/mirrored-runners.js';
+import { PostgresEventStore } from '../gateways/event-store/postgres/store.js';
 import { openMedia } from './media.js';
 import { ensureWebBuild } from '../web/build.js';
 import { subsonicPlugin } from '../subsonic/plugin.js';
@@ -39,7 +42,13 @@ export async function startChorus(config: Config, logger: Logger): Promise<Runni
   const web = config.web ? webBuild(logger) : Promise.resolve(undefined);
   const media = await openMedia(config, logger);
   const storage = await openStorage(config, logger);
-  const projections = new Projections({ store: storage.events, sql: storage.sql, cache: storage.cache, logger }, allProjections);
+  const mirror = config.projections === 'thread' ? new MirroredRunners((a, b) => storage.events.comparePositions(a, b)) : undefined;
+  const projections = new Projections({ store: storage.events, sql: storage.sql, cache: storage.cache, logger, mirror }, allProjections);
+  const thread = mirror ? projectionsThread(config, storage, projections, mirror, logger) : undefined;
+  const stopProjections = async () => {
+    await projections.stop();
+    await thread?.stop();
+  };
   const metrics = createMetrics({ projections });
   const store = instrumentEventStore(storage.events, metrics);
   try {
@@ -47,9 +56,10 @@ export async function startChorus(config: Config, logger: Logger): Promise<Runni
       const imported = await importDemoCatalogIfEmpty(store, new Date());
       if (imported) logger.info({ artists: imported.artists.added, albums: imported.albums.added }, 'demo catalog imported');
     }
+    await thread?.start();
     await projections.start();
   } catch (error) {
-    await projections.stop();
+    await stopProjections();
     await storage.close();
     throw error;
   }
@@ -57,7 +67,7 @@ export async function startChorus(config: Config, logger: Logger): Promise<Runni
   try {
     accounts = await startAccounts(config, { store, sql: storage.sql, cache: storage.cache, logger });
   } catch (error) {
-    await projections.stop();
+    await stopProjections();
     await storage.close();
     throw error;
   }
@@ -76,13 +86,13 @@ export async function startChorus(config: Config, logger: Logger): Promise<Runni
     // Edits per second counted across nodes where the cache is shared (Redis).
     cache: storage.cache.kind === 'redis' ? storage.cache : undefined,
   }).catch(async (error: unknown) => {
-    await projections.stop();
+    await stopProjections();
     await storage.close();
     throw error;
   });
   const player = await startPlayerSync({ store, sql: storage.sql, auth, logger, now: () => new Date(), pubsub }).catch(async (error: unknown) => {
     await sync.close();
-    await projections.stop();
+    await stopProjections();
     await storage.close();
     throw error;
   });
@@ -93,7 +103,7 @@ export async function startChorus(config: Config, logger: Logger): Promise<Runni
     } catch (error) {
       await player.close();
       await sync.close();
-      await projections.stop();
+      await stopProjections();
       await storage.close();
       throw error;
     }
@@ -163,7 +173,7 @@ export async function startChorus(config: Config, logger: Logger): Promise<Runni
     await sync.close();
     await relay?.stop();
     await recommendations.stop();
-    await projections.stop();
+    await stopProjections();
     await storage.close();
     throw error;
   }
@@ -198,13 +208,27 @@ export async function startChorus(config: Config, logger: Logger): Promise<Runni
         await http.close(); // stops accepting, lets in-flight requests finish
         await relay?.stop(); // publishes what it holds, stores its checkpoint
         await recommendations.stop();
-        await projections.stop();
+        await stopProjections();
         await storage.close();
         await pubsub?.close();
       })();
       return closing;
     },
   };
+}
+
+/** Projections in a thread of their own, mirrored into `projections` (which then runs none). */
+function projectionsThread(config: Config, storage: Storage, projections: Projections, mirror: MirroredRunners, logger: Logger): ProjectionsThread {
+  const wakeups = storage.events instanceof PostgresEventStore ? storage.events.wakeups : undefined;
+  const thread = new ProjectionsThread(config, {
+    mirror,
+    logger,
+    onActivated: () => void projections.reconcile().catch((error: unknown) => logger.warn({ err: error }, 'projections: could not read the registry')),
+    // Woken after each append here, the thread needs no NOTIFY from this process.
+    onListener: (id) => wakeups?.ignoreListener(id),
+  });
+  if (wakeups) wakeups.onAnnounce = () => thread.wake();
+  return thread;
 }
 
 /** The browser client's build folder, built first when missing or stale; undefined if none can be had. */

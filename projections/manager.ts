@@ -13,6 +13,7 @@ import { countPoison } from './poison.js';
 import { cacheKeyPrefix, type Projection } from './projection.js';
 import { activateGeneration, createGeneration, dropRetired, ensureRegistry, listGenerations, type Generation } from './registry.js';
 import { SqlCommitGroup } from './commit-group.js';
+import type { MirroredRunners } from './mirrored-runners.js';
 import { RemoteCheckpoints } from './remote-checkpoints.js';
 import { ProjectionRunner, type RunnerStatus } from './runner.js';
 
@@ -26,6 +27,16 @@ export interface ProjectionsDeps {
   pollMs?: number;
   /** How long a retired generation is kept before it is dropped (default 10 s). */
   retiredGraceMs?: number;
+  /**
+   * Set when the runners run in another thread of this process, which reports their statuses
+   * here (app/projections-thread.ts): this instance then runs none and creates or drops no
+   * generation; it follows the registry and answers queries and waits from the mirror.
+   */
+  mirror?: MirroredRunners;
+  /** Told every change of a runner's status (the projections thread reports them to the main thread). */
+  onStatus?: (status: RunnerStatus) => void;
+  /** Told when a building generation has caught up and now serves queries. */
+  onActivated?: (name: string, generation: number) => void;
 }
 
 export interface ProjectionStatus {
@@ -124,6 +135,8 @@ export class Projections {
     const generation = this.activeGeneration.get(name);
     const runner = generation === undefined ? undefined : this.runners.get(key(name, generation));
     if (runner && runner.status().state === 'running') return runner.waitFor(position, timeoutMs);
+    const mirror = this.deps.mirror;
+    if (generation !== undefined && mirror?.running(name, generation)) return mirror.waitFor(name, generation, position, timeoutMs);
     // Served by a runner in another process: watch its stored checkpoint.
     return this.remote.wait(name, position, timeoutMs);
   }
@@ -135,10 +148,8 @@ export class Projections {
   async processed(names: readonly string[]): Promise<Position | undefined> {
     let least: Position | undefined;
     for (const name of names) {
-      const generation = this.activeGeneration.get(name);
-      const runner = generation === undefined ? undefined : this.runners.get(key(name, generation));
       const position =
-        runner?.status().processed ?? (await listGenerations(this.deps.sql, name)).find((g) => g.status === 'active')?.checkpoint ?? undefined;
+        this.runnerStatus(name)?.processed ?? (await listGenerations(this.deps.sql, name)).find((g) => g.status === 'active')?.checkpoint ?? undefined;
       if (!position) return undefined;
       if (least === undefined || this.deps.store.comparePositions(position, least) < 0) least = position;
     }
@@ -151,8 +162,7 @@ export class Projections {
    */
   async contentVersion(name: string): Promise<string> {
     const generation = this.activeGeneration.get(name);
-    const runner = generation === undefined ? undefined : this.runners.get(key(name, generation));
-    const local = runner?.status();
+    const local = this.runnerStatus(name);
     if (local?.state === 'running') return `g${generation}:${local.lastApplied ?? 'as-started'}:${local.eventsApplied}`;
     const active = (await listGenerations(this.deps.sql, name)).find((g) => g.status === 'active');
     return `g${active?.generation}:stored:${active?.eventsApplied ?? 0}`;
@@ -168,11 +178,17 @@ export class Projections {
       generations: generations
         .filter((g) => g.name === p.name)
         .map((g) => {
-          const runner = this.runners.get(key(p.name, g.generation));
+          const runner = this.runnerStatus(p.name, g.generation);
           const counted = { ...g, poisoned: poisoned.get(key(p.name, g.generation)) ?? 0 };
-          return runner ? { ...counted, runner: runner.status() } : counted;
+          return runner ? { ...counted, runner } : counted;
         }),
     }));
+  }
+
+  /** The status of the runner of `generation` (the active one by default), here or in the projections thread. */
+  private runnerStatus(name: string, generation = this.activeGeneration.get(name)): RunnerStatus | undefined {
+    if (generation === undefined) return undefined;
+    return this.runners.get(key(name, generation))?.status() ?? this.deps.mirror?.status(name, generation);
   }
 
   /** Runs a registry pass now (also done every pollMs). */
@@ -187,6 +203,12 @@ export class Projections {
     const all = await listGenerations(this.deps.sql);
     for (const projection of this.byName.values()) {
       let generations = all.filter((g) => g.name === projection.name);
+      if (this.deps.mirror) {
+        // The projections thread runs, creates and drops generations; this instance follows.
+        const active = generations.find((g) => g.status === 'active');
+        if (active) this.activeGeneration.set(projection.name, active.generation);
+        continue;
+      }
       const current = (g: Generation) => g.version === projection.version;
       if (!generations.some((g) => g.status === 'active') || !generations.some((g) => g.status !== 'retired' && current(g))) {
         const created = await createGeneration(this.deps.sql, projection);
@@ -230,6 +252,7 @@ export class Projections {
         if (!(await caughtUp(this.deps, projection, processed))) return;
         await activateGeneration(this.deps.sql, projection, generation);
         this.activeGeneration.set(projection.name, generation);
+        this.deps.onActivated?.(projection.name, generation);
         this.deps.logger.info({ projection: projection.name, generation }, 'projection: new generation caught up and now serves queries');
         await this.reconcile();
       } catch (error) {

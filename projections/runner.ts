@@ -45,6 +45,11 @@ export interface RunnerDeps {
    * head, batches stay as small as what arrives.
    */
   maxBatchSize?: number;
+  /**
+   * Called whenever the runner's state or processed position changes: a projections thread
+   * mirrors its runners' statuses to the main thread with it (app/projections-thread.ts).
+   */
+  onStatus?: (status: RunnerStatus) => void;
 }
 
 export type RunnerState = 'starting' | 'waiting-for-lock' | 'running' | 'failed' | 'stopped';
@@ -129,7 +134,7 @@ export class ProjectionRunner {
     await this.subscription?.close();
     await this.loop;
     await this.flushing.catch(() => undefined);
-    if (this.state !== 'failed') this.state = 'stopped';
+    if (this.state !== 'failed') this.setState('stopped');
     this.waiters.abandon();
   }
 
@@ -169,7 +174,7 @@ export class ProjectionRunner {
       run: (lock) => this.runLocked(lock, signal),
       standby: () => {
         if (this.state !== 'waiting-for-lock') this.logger.info('projection: another runner holds this generation; waiting');
-        this.state = 'waiting-for-lock';
+        this.setState('waiting-for-lock');
       },
       failed: async (error, during) => {
         if (during === 'lock') {
@@ -197,7 +202,7 @@ export class ProjectionRunner {
     this.failure = undefined;
     this.checkpoint = await this.readCheckpoint();
     this.advanceProcessed(this.checkpoint);
-    this.state = 'running';
+    this.setState('running');
     this.logger.info({ checkpoint: this.checkpoint ?? 'start' }, 'projection: running');
     const subscription = this.deps.store.subscribeToAll({
       fromPosition: this.checkpoint ?? START,
@@ -371,6 +376,12 @@ export class ProjectionRunner {
     this.processed = position;
     this.waiters.reach(position);
     this.onAdvance?.(position);
+    this.deps.onStatus?.(this.status());
+  }
+
+  private setState(state: RunnerState): void {
+    this.state = state;
+    this.deps.onStatus?.(this.status());
   }
 
   private async readCheckpoint(): Promise<Position | null> {
@@ -388,7 +399,7 @@ export class ProjectionRunner {
       `projection FAILED on a poison event: ${this.error}. It stays stopped (other projections go on); fix the projection or the data, then restart.`,
     );
     await recordFailure(this.deps.sql, this.projection.name, this.generation, error.message, where).catch(() => undefined);
-    this.state = 'failed';
+    this.setState('failed');
     this.waiters.abandon();
   }
 }

@@ -36,6 +36,8 @@ export class Notifier {
   private heartbeat: NodeJS.Timeout | undefined;
   private registered = false;
   private closed = false;
+  /** Listeners woken some other way (a projections thread of this process): no NOTIFY for them alone. */
+  private readonly siblings: string[] = [];
 
   constructor(
     private readonly sql: SqlClient,
@@ -81,8 +83,8 @@ export class Notifier {
     this.refreshing = true;
     this.sql
       .query<{ others: boolean }>(
-        `select exists (select 1 from es_listeners where listener_id <> $1 and heartbeat_at > now() - make_interval(secs => $2)) as others`,
-        [this.id, STALE_AFTER_S],
+        `select exists (select 1 from es_listeners where listener_id <> all($1::uuid[]) and heartbeat_at > now() - make_interval(secs => $2)) as others`,
+        [[this.id, ...this.siblings], STALE_AFTER_S],
       )
       .then((rows) => {
         this.others = rows[0]?.others ?? true;
@@ -94,6 +96,12 @@ export class Notifier {
         this.othersCheckedAt = Date.now();
         this.refreshing = false;
       });
+  }
+
+  /** A listener this process wakes itself (a thread of its own, told of every append): it needs no NOTIFY. */
+  ignore(listenerId: string): void {
+    if (!this.siblings.includes(listenerId)) this.siblings.push(listenerId);
+    this.othersCheckedAt = 0;
   }
 
   /** This process listens: appenders elsewhere start notifying within about a second. */

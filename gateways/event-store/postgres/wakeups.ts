@@ -91,9 +91,23 @@ export class Wakeups {
     for (const waiter of [...this.waiters]) waiter();
   }
 
+  /** Told after every local append (the projections thread of this process is woken with it). */
+  onAnnounce: (() => void) | undefined;
+
+  /** The id under which this store registers as a listener (es_listeners). */
+  get listenerId(): string {
+    return this.notifier.id;
+  }
+
+  /** A listener woken through onAnnounce: appends are not NOTIFYed for it alone. */
+  ignoreListener(listenerId: string): void {
+    this.notifier.ignore(listenerId);
+  }
+
   /** After a local append: wake this process's subscriptions and tell the others. */
   announce(): void {
     this.wake();
+    this.onAnnounce?.();
     this.notifier.announce();
   }
 
