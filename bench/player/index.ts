@@ -6,6 +6,7 @@
  * devices split between the nodes, so a command reaches the other node's devices through Redis).
  * Chorus nodes and the load run in processes of their own. See bench/README.md.
  */
+import { projectionsEnv } from '../lib/env.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -194,5 +195,6 @@ function serverEnv(databaseUrl: string, redisPrefix: string, secret: string): Re
     CHORUS_DEV_TOKEN_SECRET: secret,
     CHORUS_WEB: '0',
     LOG_LEVEL: 'warn',
+    ...projectionsEnv(),
   };
 }

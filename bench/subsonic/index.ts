@@ -6,6 +6,7 @@
  * process, 50 connections, closed loop. Targets: p99 < 20 ms, and within 1.5x of the /v1 route
  * (p99 and requests/s). See bench/README.md.
  */
+import { projectionsEnv } from '../lib/env.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
@@ -86,6 +87,7 @@ function serverEnv(databaseUrl: string, redisPrefix: string): Record<string, str
     CHORUS_ACCESS_TOKEN_TTL_SECONDS: String(4 * 3600),
     CHORUS_NODE_ID: 'bench-subsonic',
     LOG_LEVEL: 'warn',
+    ...projectionsEnv(),
   };
 }
 

@@ -5,6 +5,7 @@
  * a 10,000-entry playlist loaded from the store. Each server and the load run in processes of
  * their own. See bench/README.md.
  */
+import { projectionsEnv } from '../lib/env.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -181,6 +182,7 @@ function serverEnv(config: Config, databaseUrl: string, redisPrefix: string, sec
     CHORUS_SYNC_MAX_CONNECTIONS: String(Math.max(20_000, 2 * (config.idleConnections + config.playlists * config.clients))),
     CHORUS_SYNC_MAX_DOCUMENTS: String(Math.max(10_000, 2 * config.playlists + 10)),
     LOG_LEVEL: 'warn',
+    ...projectionsEnv(),
   };
 }
 
