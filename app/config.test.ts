@@ -18,12 +18,11 @@ describe('configuration', () => {
     expect(() => loadConfig({ CHORUS_MAX_PLAYLISTS_PER_USER: '0' })).toThrow(/CHORUS_MAX_PLAYLISTS_PER_USER/);
   });
 
-  it('runs projections in a thread of their own on PostgreSQL with Redis, in the main thread otherwise (CHORUS_PROJECTIONS)', () => {
+  it('runs projections in the main thread, or in a thread of their own on PostgreSQL with Redis (CHORUS_PROJECTIONS)', () => {
     const servers = { DATABASE_URL: 'postgres://db/chorus', REDIS_URL: 'redis://cache' };
-    expect(loadConfig(servers).projections).toBe('thread');
-    expect(loadConfig({ ...servers, CHORUS_PROJECTIONS: 'main' }).projections).toBe('main');
+    expect(loadConfig(servers).projections).toBe('main');
+    expect(loadConfig({ ...servers, CHORUS_PROJECTIONS: 'thread' }).projections).toBe('thread');
     expect(loadConfig({}).projections).toBe('main');
-    expect(loadConfig({ DATABASE_URL: servers.DATABASE_URL }).projections).toBe('main');
     expect(() => loadConfig({ DATABASE_URL: servers.DATABASE_URL, CHORUS_PROJECTIONS: 'thread' })).toThrow(/CHORUS_PROJECTIONS=thread needs DATABASE_URL and REDIS_URL/);
     expect(() => loadConfig({ ...servers, CHORUS_PROJECTIONS: 'worker' })).toThrow(/CHORUS_PROJECTIONS must be thread or main/);
   });

@@ -58,9 +58,9 @@ export interface Config {
   /** Serve the browser client at `/` (CHORUS_WEB, default on), building it first when stale. */
   web: boolean;
   /**
-   * Where projections run (CHORUS_PROJECTIONS): `thread`, a thread of their own with its own
-   * connections (the default on PostgreSQL with Redis), or `main`, the main thread (the only
-   * choice embedded or without Redis, whose in-process stores one thread cannot share).
+   * Where projections run (CHORUS_PROJECTIONS): `main`, the main thread (the default), or
+   * `thread`, a thread of their own with its own connections (PostgreSQL with Redis only: the
+   * embedded database and the in-process cache belong to the main thread).
    */
   projections: 'thread' | 'main';
   media: MediaConfig;
@@ -161,7 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 function projectionsPlace(env: NodeJS.ProcessEnv, threadPossible: boolean): Config['projections'] {
   const asked = env.CHORUS_PROJECTIONS?.trim() || undefined;
-  if (asked === undefined) return threadPossible ? 'thread' : 'main';
+  if (asked === undefined) return 'main';
   if (asked !== 'thread' && asked !== 'main') throw new ConfigError(`CHORUS_PROJECTIONS must be thread or main, got ${JSON.stringify(asked)}`);
   if (asked === 'thread' && !threadPossible) {
     throw new ConfigError('CHORUS_PROJECTIONS=thread needs DATABASE_URL and REDIS_URL (the embedded database and the in-process cache belong to the main thread)');

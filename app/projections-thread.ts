@@ -1,6 +1,6 @@
 /**
- * Projections in a thread of their own (CHORUS_PROJECTIONS=thread, the default on PostgreSQL with
- * Redis). Applying a batch (decoding a playlist's stored updates, building rows) holds an event
+ * Projections in a thread of their own (CHORUS_PROJECTIONS=thread, on PostgreSQL with Redis).
+ * Applying a batch (decoding a playlist's stored updates, building rows) holds an event
  * loop for milliseconds at a time; on the main thread it delays the sync server's relay, the player's
  * fan-out and the HTTP API behind it. Here the main thread keeps a mirror of the runners' statuses
  * (read-your-writes waits on them), wakes the thread after each of its appends (no NOTIFY round

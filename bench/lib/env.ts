@@ -9,8 +9,8 @@ export function envNumber(name: string, fallback: number): number {
 }
 
 /**
- * Where the Chorus nodes of a benchmark run their projections (BENCH_PROJECTIONS: `thread`, the
- * default on PostgreSQL with Redis, or `main`), as CHORUS_PROJECTIONS for the nodes' environment.
+ * Where the Chorus nodes of a benchmark run their projections (BENCH_PROJECTIONS: `main`, the
+ * default, or `thread`), as CHORUS_PROJECTIONS for the nodes' environment.
  */
 export function projectionsEnv(): Record<string, string> {
   const place = process.env.BENCH_PROJECTIONS;

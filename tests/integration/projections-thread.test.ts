@@ -1,6 +1,5 @@
 /**
- * Projections in a thread of their own (CHORUS_PROJECTIONS=thread, the default on PostgreSQL with
- * Redis): the thread runs every projection on its own connections; the main thread's Projections
+ * Projections in a thread of their own (CHORUS_PROJECTIONS=thread, on PostgreSQL with Redis): the thread runs every projection on its own connections; the main thread's Projections
  * runs none and answers read-your-writes waits from the statuses the thread reports, woken by this
  * process's appends without a NOTIFY.
  */
@@ -32,7 +31,7 @@ describe('projections in a thread of their own', () => {
   beforeAll(async () => {
     redis = await createTestRedis('pthread');
     cache = new RedisCache({ url: TEST_REDIS_URL, keyPrefix: redis.prefix, logger });
-    const config = loadConfig({ DATABASE_URL: world.db.url, REDIS_URL: TEST_REDIS_URL, CHORUS_REDIS_KEY_PREFIX: redis.prefix, LOG_LEVEL: 'silent' });
+    const config = loadConfig({ DATABASE_URL: world.db.url, REDIS_URL: TEST_REDIS_URL, CHORUS_REDIS_KEY_PREFIX: redis.prefix, CHORUS_PROJECTIONS: 'thread', LOG_LEVEL: 'silent' });
     expect(config.projections).toBe('thread');
     mirror = new MirroredRunners((a, b) => world.store.comparePositions(a, b));
     thread = new ProjectionsThread(config, {
