@@ -27,6 +27,7 @@ import { Backoff } from '../gateways/backoff.js';
 import { runLockedLoop } from '../gateways/sql/locked-loop.js';
 import { sleep } from '../gateways/sleep.js';
 import { PositionWaiters } from './waiters.js';
+import type { RunnerState, RunnerStatus } from './runner-status.js';
 
 export interface RunnerDeps {
   store: EventStore;
@@ -52,24 +53,7 @@ export interface RunnerDeps {
   onStatus?: (status: RunnerStatus) => void;
 }
 
-export type RunnerState = 'starting' | 'waiting-for-lock' | 'running' | 'failed' | 'stopped';
-
-export interface RunnerStatus {
-  name: string;
-  generation: number;
-  state: RunnerState;
-  /** Everything up to here is reflected in the read model. */
-  processed: Position | null;
-  eventsApplied: number;
-  batches: number;
-  /** Milliseconds from an event's append to its batch's commit, for the last batch. */
-  lastLagMs: number | null;
-  /** The position of the last event applied (not merely passed): the read model changed there. */
-  lastApplied: Position | null;
-  error: string | null;
-  /** Poison events this runner skipped (since it started). */
-  poisoned: number;
-}
+export type { RunnerState, RunnerStatus } from './runner-status.js';
 
 const LOCK_RETRY_MS = 1_000;
 const RETRY_MIN_MS = 100;
