@@ -10,11 +10,18 @@ import { evolvePlayer, initialPlayerState, type PlayerState } from '../../domain
 import type { SqlExecutor } from '../../gateways/sql/port.js';
 import { eventTypes, sqlProjection, type Recorded } from '../projection.js';
 
+/** How often the player projection commits at the head at most (Projection.minCommitIntervalMs). */
+export const PLAYER_COMMIT_INTERVAL_MS = 25;
+
 /** Every player event: each one is folded by the domain's exhaustive `evolvePlayer`. */
 export const playerProjection = sqlProjection<PlayerEvent>({
   kind: 'sql',
   name: 'player',
   version: 1,
+  // Nobody waits on this read model: commands decide on the node's copy of the state, or on this
+  // row and the events after it. Gathering 25 ms of commands per commit at the head spares
+  // Postgres a transaction per wake-up (hundreds a second under load) at no visible cost.
+  minCommitIntervalMs: PLAYER_COMMIT_INTERVAL_MS,
   handles: eventTypes<PlayerEvent>({
     DeviceRegistered: true,
     DeviceSeen: true,
