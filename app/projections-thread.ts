@@ -6,9 +6,10 @@
  * (read-your-writes waits on them), wakes the thread after each of its appends (no NOTIFY round
  * trip for it), and restarts it, with back-off, if it fails.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { Backoff } from '../gateways/backoff.js';
+import { startTsWorker } from '../gateways/ts-worker.js';
 import type { RunnerStatus } from '../projections/runner.js';
 import type { MirroredRunners } from '../projections/mirrored-runners.js';
 import type { Config } from './config.js';
@@ -77,11 +78,7 @@ export class ProjectionsThread {
   /** Runs a thread; `first` hears of the first start, a restart only logs. */
   private spawn(first?: { ready(): void; failed(error: Error): void }): void {
     const { logger, mirror } = this.hooks;
-    // The thread is TypeScript, like the rest: it registers tsx's loader, then loads its module.
-    const entry = new URL('./projections-worker.ts', import.meta.url).href;
-    const tsx = import.meta.resolve('tsx/esm/api');
-    const worker = new Worker(`import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`, {
-      eval: true,
+    const worker = startTsWorker(new URL('./projections-worker.ts', import.meta.url), {
       workerData: { config: this.config, poolSize: Math.min(this.config.pgPoolSize, POOL_SIZE) } satisfies ProjectionsThreadData,
     });
     this.worker = worker;

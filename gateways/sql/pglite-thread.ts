@@ -7,7 +7,7 @@
  * connection, errors translated into SqlError / SqlConnectionError, in-memory locks (one process
  * owns the data folder), and the same fault injection.
  */
-import { Worker } from 'node:worker_threads';
+import { startTsWorker } from '../ts-worker.js';
 import type { PgliteClient } from './pglite.js';
 import type { Reply, Request, WireError, WorkerData } from './pglite-protocol.js';
 import { SqlConnectionError, SqlError, assertChannelName, type Listener, type NotificationHandlers, type SqlExecutor, type SqlLock, type SqlParam } from './port.js';
@@ -23,14 +23,7 @@ function toError(error: WireError): Error {
 
 /** Opens (creating if needed) a PGlite database in `dataDir` (in memory when undefined) in a worker thread. */
 export async function createPgliteThreadClient(dataDir?: string): Promise<PgliteClient> {
-  // The worker is TypeScript, like the rest: it registers tsx's loader, then loads its module,
-  // whatever ran this process (npm start, the CLI, a test runner).
-  const entry = new URL('./pglite-worker.ts', import.meta.url).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const worker = new Worker(`import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`, {
-    eval: true,
-    workerData: { dataDir } satisfies WorkerData,
-  });
+  const worker = startTsWorker(new URL('./pglite-worker.ts', import.meta.url), { workerData: { dataDir } satisfies WorkerData });
   const pending = new Map<number, Pending>();
   const channels = new Map<string, Set<NotificationHandlers>>();
   const locks = new Map<string, () => void>();
