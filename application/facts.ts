@@ -9,7 +9,7 @@ import { playlistStream } from '../domain/playlist/events.js';
 import { userStream } from '../domain/user/events.js';
 import type { EventStore } from '../gateways/event-store/port.js';
 import type { SqlClient } from '../gateways/sql/port.js';
-import { getArtist, trackDurations } from '../projections/sql/catalog.js';
+import { getAlbum, getArtist, trackDurations } from '../projections/sql/catalog.js';
 import { usersExist } from '../projections/sql/users.js';
 import { loadStream } from './handle-command.js';
 
@@ -32,6 +32,14 @@ export async function userExists(sources: FactSources, userId: string): Promise<
 export async function artistExists(sources: FactSources, artistId: string): Promise<boolean> {
   if (await getArtist(sources.sql, artistId)) return true;
   return streamExists(sources.store, catalogStream(artistId));
+}
+
+/**
+ * Whether the catalog read model knows the album. An album is released inside its artist's
+ * stream, which its id does not name, so the read model is the only place to ask.
+ */
+export async function albumExists(sources: Pick<FactSources, 'sql'>, albumId: string): Promise<boolean> {
+  return (await getAlbum(sources.sql, albumId)) !== undefined;
 }
 
 /** The track's length from the catalog read model (undefined when it does not know the track). */

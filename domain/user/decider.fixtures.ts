@@ -9,6 +9,7 @@ export const aliceFollowsBob: UserEvent = { type: 'UserFollowed', data: { userId
 export const aliceFollowsArtist: UserEvent = { type: 'ArtistFollowed', data: { userId: 'alice', artistId: 'art-1', at } };
 export const aliceFollowsPlaylist: UserEvent = { type: 'PlaylistFollowed', data: { userId: 'alice', playlistId: 'pl-1', at } };
 export const aliceLikesTrack: UserEvent = { type: 'TrackLiked', data: { userId: 'alice', trackId: 'trk-1', at } };
+export const aliceLikesAlbum: UserEvent = { type: 'AlbumLiked', data: { userId: 'alice', albumId: 'alb-1', at } };
 
 export const register = (over: Partial<Extract<UserCommand, { type: 'RegisterUser' }>> = {}): UserCommand => ({
   type: 'RegisterUser',
@@ -31,6 +32,8 @@ export const followPlaylist = (playlistId: string, playlistVisible = true): User
 export const unfollowPlaylist = (playlistId: string): UserCommand => ({ type: 'UnfollowPlaylist', userId: 'alice', playlistId, at: later });
 export const likeTrack = (trackId: string, trackExists = true): UserCommand => ({ type: 'LikeTrack', userId: 'alice', trackId, trackExists, at: later });
 export const unlikeTrack = (trackId: string): UserCommand => ({ type: 'UnlikeTrack', userId: 'alice', trackId, at: later });
+export const likeAlbum = (albumId: string, albumExists = true): UserCommand => ({ type: 'LikeAlbum', userId: 'alice', albumId, albumExists, at: later });
+export const unlikeAlbum = (albumId: string): UserCommand => ({ type: 'UnlikeAlbum', userId: 'alice', albumId, at: later });
 
 /** Every command that needs a registered user, with a valid target. */
 export const commandsOfARegisteredUser: UserCommand[] = [
@@ -42,6 +45,8 @@ export const commandsOfARegisteredUser: UserCommand[] = [
   unfollowPlaylist('pl-1'),
   likeTrack('trk-1'),
   unlikeTrack('trk-1'),
+  likeAlbum('alb-1'),
+  unlikeAlbum('alb-1'),
 ];
 
 export const registeredState = (state: UserState) => {

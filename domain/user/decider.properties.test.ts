@@ -1,4 +1,4 @@
-/** The user decider's properties: a naive model of the four sets, driven by random command sequences. */
+/** The user decider's properties: a naive model of the five sets, driven by random command sequences. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fold } from '../shared/decider.js';
@@ -19,6 +19,8 @@ const userCommandArb: fc.Arbitrary<UserCommand> = fc.oneof(
   fc.record({ type: fc.constant('UnfollowPlaylist' as const), userId: fc.constant('alice'), playlistId: idArb, at: fc.constant(later) }),
   fc.record({ type: fc.constant('LikeTrack' as const), userId: fc.constant('alice'), trackId: idArb, trackExists: fc.boolean(), at: fc.constant(later) }),
   fc.record({ type: fc.constant('UnlikeTrack' as const), userId: fc.constant('alice'), trackId: idArb, at: fc.constant(later) }),
+  fc.record({ type: fc.constant('LikeAlbum' as const), userId: fc.constant('alice'), albumId: idArb, albumExists: fc.boolean(), at: fc.constant(later) }),
+  fc.record({ type: fc.constant('UnlikeAlbum' as const), userId: fc.constant('alice'), albumId: idArb, at: fc.constant(later) }),
 );
 
 interface Model {
@@ -27,12 +29,13 @@ interface Model {
   artists: Set<string>;
   playlists: Set<string>;
   likes: Set<string>;
+  albums: Set<string>;
 }
 
 /** What the model expects: the rejection code, or the model after the command. */
 function modelStep(model: Model, command: UserCommand): { rejected: string } | { next: Model; changed: boolean } {
   const validId = (id: string) => id !== 'bad id';
-  const toggle = (key: 'following' | 'artists' | 'playlists' | 'likes', id: string, on: boolean) => {
+  const toggle = (key: 'following' | 'artists' | 'playlists' | 'likes' | 'albums', id: string, on: boolean) => {
     const set = new Set(model[key]);
     const changed = on ? !set.has(id) : set.has(id);
     if (on) set.add(id);
@@ -67,6 +70,11 @@ function modelStep(model: Model, command: UserCommand): { rejected: string } | {
       return command.trackExists ? toggle('likes', command.trackId, true) : { rejected: 'TRACK_NOT_FOUND' };
     case 'UnlikeTrack':
       return validId(command.trackId) ? toggle('likes', command.trackId, false) : { rejected: 'VALIDATION_FAILED' };
+    case 'LikeAlbum':
+      if (!validId(command.albumId)) return { rejected: 'VALIDATION_FAILED' };
+      return command.albumExists ? toggle('albums', command.albumId, true) : { rejected: 'ALBUM_NOT_FOUND' };
+    case 'UnlikeAlbum':
+      return validId(command.albumId) ? toggle('albums', command.albumId, false) : { rejected: 'VALIDATION_FAILED' };
     case 'ChangeSubscription':
     case 'ChangeRole':
     case 'ChangeProfile':
@@ -90,10 +98,10 @@ function run(commands: readonly UserCommand[]): { events: UserEvent[]; state: Us
 }
 
 describe('user decider: properties', () => {
-  it('step by step, the decider agrees with a naive model of the four sets, and records an event exactly when the model changes', () => {
+  it('step by step, the decider agrees with a naive model of the five sets, and records an event exactly when the model changes', () => {
     fc.assert(
       fc.property(fc.array(userCommandArb, { maxLength: 60 }), (commands) => {
-        let model: Model = { registered: false, following: new Set(), artists: new Set(), playlists: new Set(), likes: new Set() };
+        let model: Model = { registered: false, following: new Set(), artists: new Set(), playlists: new Set(), likes: new Set(), albums: new Set() };
         let state = userDecider.initialState;
         for (const command of commands) {
           const expected = modelStep(model, command);
@@ -116,6 +124,7 @@ describe('user decider: properties', () => {
         expect(user.artists).toStrictEqual(model.artists);
         expect(user.playlists).toStrictEqual(model.playlists);
         expect(user.likes).toStrictEqual(model.likes);
+        expect(user.albums).toStrictEqual(model.albums);
       }),
     );
   });

@@ -3,7 +3,7 @@ import { fold } from '../shared/decider.js';
 import { given, isProgrammingError, thrownBy } from '../shared/given-when-then.js';
 import { userDecider, type UserCommand } from './decider.js';
 import type { UserEvent } from './events.js';
-import { at, later, registered, aliceFollowsBob, aliceFollowsArtist, aliceFollowsPlaylist, aliceLikesTrack, register, followUser, unfollowUser, followArtist, unfollowArtist, followPlaylist, unfollowPlaylist, likeTrack, unlikeTrack, commandsOfARegisteredUser, registeredState } from './decider.fixtures.js';
+import { at, later, registered, aliceFollowsBob, aliceFollowsArtist, aliceFollowsPlaylist, aliceLikesTrack, aliceLikesAlbum, register, followUser, unfollowUser, followArtist, unfollowArtist, followPlaylist, unfollowPlaylist, likeTrack, unlikeTrack, likeAlbum, unlikeAlbum, commandsOfARegisteredUser, registeredState } from './decider.fixtures.js';
 
 describe('user decider: registration', () => {
   it('registering records UserRegistered with the trimmed name and the normalised time', () => {
@@ -21,6 +21,7 @@ describe('user decider: registration', () => {
       artists: new Set(),
       playlists: new Set(),
       likes: new Set(),
+      albums: new Set(),
     });
   });
 
@@ -240,6 +241,35 @@ describe('user decider: liked tracks', () => {
 
   it('unliking a bad trackId is rejected with VALIDATION_FAILED', () => {
     given(userDecider, [registered]).when(unlikeTrack('.trk')).thenRejects('VALIDATION_FAILED');
+  });
+});
+
+describe('user decider: liked albums', () => {
+  it('liking an existing album records AlbumLiked', () => {
+    const state = given(userDecider, [registered])
+      .when(likeAlbum('alb-1'))
+      .then([{ type: 'AlbumLiked', data: { userId: 'alice', albumId: 'alb-1', at: later } }]);
+    expect(registeredState(state).albums).toStrictEqual(new Set(['alb-1']));
+  });
+
+  it('liking an album you already like records nothing', () => {
+    given(userDecider, [registered, aliceLikesAlbum]).when(likeAlbum('alb-1')).then([]);
+  });
+
+  it('liking an album that does not exist is rejected with ALBUM_NOT_FOUND', () => {
+    given(userDecider, [registered]).when(likeAlbum('alb-x', false)).thenRejects('ALBUM_NOT_FOUND');
+  });
+
+  it('liking a bad albumId is rejected with VALIDATION_FAILED', () => {
+    given(userDecider, [registered]).when(likeAlbum('alb 1')).thenRejects('VALIDATION_FAILED');
+  });
+
+  it('unliking a liked album records AlbumUnliked; unliking one you do not like records nothing', () => {
+    const state = given(userDecider, [registered, aliceLikesAlbum])
+      .when(unlikeAlbum('alb-1'))
+      .then([{ type: 'AlbumUnliked', data: { userId: 'alice', albumId: 'alb-1', at: later } }]);
+    expect(registeredState(state).albums).toStrictEqual(new Set());
+    given(userDecider, [registered]).when(unlikeAlbum('alb-1')).then([]);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * The user aggregate: registration, role, plan, country and profile, removal, follows (users,
- * artists, playlists) and liked tracks.
+ * artists, playlists), liked tracks and liked albums.
  *
  * Registering again (an app signing in once more) records nothing and keeps the display name.
  * Following is idempotent, as users expect of a follow button and as HTTP PUT/DELETE promise:
@@ -33,7 +33,9 @@ export type UserCommand =
   | { type: 'FollowPlaylist'; userId: string; playlistId: string; playlistVisible: boolean; at: string }
   | { type: 'UnfollowPlaylist'; userId: string; playlistId: string; at: string }
   | { type: 'LikeTrack'; userId: string; trackId: string; trackExists: boolean; at: string }
-  | { type: 'UnlikeTrack'; userId: string; trackId: string; at: string };
+  | { type: 'UnlikeTrack'; userId: string; trackId: string; at: string }
+  | { type: 'LikeAlbum'; userId: string; albumId: string; albumExists: boolean; at: string }
+  | { type: 'UnlikeAlbum'; userId: string; albumId: string; at: string };
 
 export type UserState =
   | { status: 'unregistered' }
@@ -49,6 +51,7 @@ export type UserState =
       artists: ReadonlySet<string>;
       playlists: ReadonlySet<string>;
       likes: ReadonlySet<string>;
+      albums: ReadonlySet<string>;
     };
 
 type Registered = Extract<UserState, { status: 'registered' }>;
@@ -156,6 +159,17 @@ export function decideUser(command: UserCommand, state: UserState): UserEvent[] 
       const trackId = checkId(command.trackId, 'trackId');
       return user.likes.has(trackId) ? [{ type: 'TrackUnliked', data: { userId, trackId, at } }] : [];
     }
+    case 'LikeAlbum': {
+      const user = registered(state, userId);
+      const albumId = checkId(command.albumId, 'albumId');
+      if (!command.albumExists) reject('ALBUM_NOT_FOUND', `album ${albumId} does not exist`);
+      return user.albums.has(albumId) ? [] : [{ type: 'AlbumLiked', data: { userId, albumId, at } }];
+    }
+    case 'UnlikeAlbum': {
+      const user = registered(state, userId);
+      const albumId = checkId(command.albumId, 'albumId');
+      return user.albums.has(albumId) ? [{ type: 'AlbumUnliked', data: { userId, albumId, at } }] : [];
+    }
     default:
       return assertNever(command);
   }
@@ -199,6 +213,7 @@ export function evolveUser(state: UserState, event: UserEvent): UserState {
       artists: new Set(),
       playlists: new Set(),
       likes: new Set(),
+      albums: new Set(),
     };
   }
   if (state.status !== 'registered') return state;
@@ -219,6 +234,10 @@ export function evolveUser(state: UserState, event: UserEvent): UserState {
       return { ...state, likes: add(state.likes, event.data.trackId) };
     case 'TrackUnliked':
       return { ...state, likes: remove(state.likes, event.data.trackId) };
+    case 'AlbumLiked':
+      return { ...state, albums: add(state.albums, event.data.albumId) };
+    case 'AlbumUnliked':
+      return { ...state, albums: remove(state.albums, event.data.albumId) };
     case 'UserPlanChanged':
       return { ...state, plan: event.data.plan };
     case 'UserCountryChanged':

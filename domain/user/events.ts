@@ -31,6 +31,9 @@ export type PlaylistFollowed = DomainEvent<'PlaylistFollowed', { userId: string;
 export type PlaylistUnfollowed = DomainEvent<'PlaylistUnfollowed', { userId: string; playlistId: string; at: string }>;
 export type TrackLiked = DomainEvent<'TrackLiked', { userId: string; trackId: string; at: string }>;
 export type TrackUnliked = DomainEvent<'TrackUnliked', { userId: string; trackId: string; at: string }>;
+/** An album saved to the user's library (a Subsonic app's starred album). */
+export type AlbumLiked = DomainEvent<'AlbumLiked', { userId: string; albumId: string; at: string }>;
+export type AlbumUnliked = DomainEvent<'AlbumUnliked', { userId: string; albumId: string; at: string }>;
 
 export type UserEvent =
   | UserRegistered
@@ -42,6 +45,8 @@ export type UserEvent =
   | PlaylistUnfollowed
   | TrackLiked
   | TrackUnliked
+  | AlbumLiked
+  | AlbumUnliked
   | UserPlanChanged
   | UserCountryChanged
   | UserRoleChanged
@@ -58,6 +63,8 @@ export const USER_EVENT_TYPES = [
   'PlaylistUnfollowed',
   'TrackLiked',
   'TrackUnliked',
+  'AlbumLiked',
+  'AlbumUnliked',
   'UserPlanChanged',
   'UserCountryChanged',
   'UserRoleChanged',

@@ -1,6 +1,6 @@
 /**
  * The follower graph: user -> user follows (with follower and following counts), user -> artist
- * and user -> playlist follows, and liked tracks.
+ * and user -> playlist follows, liked tracks and liked albums.
  *
  * These tables belong to the `users` projection (users.ts), not to a projection of their own: the
  * counts live in the `users` rows, a projection writes only its own tables, and counts that moved
@@ -50,6 +50,14 @@ export const FOLLOW_TABLES = {
       primary key (user_id, track_id)
     );
     create index ${t}_by_user_at on ${t} (user_id, at desc, track_id);`,
+  album_likes: (t: string) => /* sql */ `
+    create table ${t} (
+      user_id text not null,
+      album_id text not null,
+      at timestamptz not null,
+      primary key (user_id, album_id)
+    );
+    create index ${t}_by_user_at on ${t} (user_id, at desc, album_id);`,
 } as const;
 
 /** One kind of edge: where it is stored, and the column names of its pair (from, to). */
@@ -64,6 +72,7 @@ const EDGE_KINDS = {
   artists: { table: 'artist_follows', from: 'user_id', to: 'artist_id' },
   playlists: { table: 'playlist_follows', from: 'user_id', to: 'playlist_id' },
   likes: { table: 'track_likes', from: 'user_id', to: 'track_id' },
+  albumLikes: { table: 'album_likes', from: 'user_id', to: 'album_id' },
 } as const satisfies Record<string, EdgeKind>;
 
 type Edge = { kind: keyof typeof EDGE_KINDS; from: string; to: string; on: boolean; at: string };
@@ -86,6 +95,9 @@ function edgeOf(e: Recorded<UserEvent>): Edge | undefined {
     case 'TrackLiked':
     case 'TrackUnliked':
       return { kind: 'likes', from: e.data.userId, to: e.data.trackId, on: e.type === 'TrackLiked', at: e.data.at };
+    case 'AlbumLiked':
+    case 'AlbumUnliked':
+      return { kind: 'albumLikes', from: e.data.userId, to: e.data.albumId, on: e.type === 'AlbumLiked', at: e.data.at };
     case 'UserRegistered':
     case 'UserPlanChanged':
     case 'UserCountryChanged':
@@ -177,7 +189,7 @@ export async function applyFollowGraph(tx: SqlExecutor, events: readonly Recorde
       [users.from, users.to, users.on, users.at],
     );
   }
-  for (const name of ['artists', 'playlists', 'likes'] as const) {
+  for (const name of ['artists', 'playlists', 'likes', 'albumLikes'] as const) {
     const changes = changed.get(name);
     if (!changes) continue;
     const kind = EDGE_KINDS[name];
@@ -196,7 +208,7 @@ export async function applyFollowGraph(tx: SqlExecutor, events: readonly Recorde
   }
 }
 
-// ---- queries (read the views: user_follows, users, artist_follows, playlist_follows, track_likes)
+// ---- queries (read the views: user_follows, users, artist_follows, playlist_follows, track_likes, album_likes)
 
 export interface FollowUser {
   userId: string;
@@ -272,7 +284,7 @@ export async function followsAmong(sql: SqlExecutor, userId: string, kind: keyof
 
 async function edges(
   sql: SqlExecutor,
-  view: 'artist_follows' | 'playlist_follows' | 'track_likes',
+  view: 'artist_follows' | 'playlist_follows' | 'track_likes' | 'album_likes',
   column: string,
   userId: string,
   page: PageOptions,
@@ -307,11 +319,23 @@ export async function likedTracks(sql: SqlExecutor, userId: string, page: PageOp
   return { items: items.map((e) => ({ trackId: e.id, likedAt: e.at })), total };
 }
 
-/** When `userId` liked each of `ids` (tracks) or followed it (artists), for those they did (at most 1,000 ids). */
-export async function starredAmong(sql: SqlExecutor, userId: string, kind: 'tracks' | 'artists', ids: readonly string[]): Promise<ReadonlyMap<string, string>> {
+/** Albums `userId` liked (saved), newest first. */
+export async function likedAlbums(sql: SqlExecutor, userId: string, page: PageOptions = {}): Promise<Page<{ albumId: string; likedAt: string }>> {
+  const { items, total } = await edges(sql, 'album_likes', 'album_id', userId, page);
+  return { items: items.map((e) => ({ albumId: e.id, likedAt: e.at })), total };
+}
+
+const STARRED = {
+  tracks: ['track_likes', 'track_id'],
+  albums: ['album_likes', 'album_id'],
+  artists: ['artist_follows', 'artist_id'],
+} as const;
+
+/** When `userId` liked each of `ids` (tracks, albums) or followed it (artists), for those they did (at most 1,000 ids). */
+export async function starredAmong(sql: SqlExecutor, userId: string, kind: keyof typeof STARRED, ids: readonly string[]): Promise<ReadonlyMap<string, string>> {
   const wanted = idList(ids);
   if (wanted.length === 0) return new Map();
-  const [view, column] = kind === 'tracks' ? ['track_likes', 'track_id'] : ['artist_follows', 'artist_id'];
+  const [view, column] = STARRED[kind];
   const rows = await sql.query<{ id: string; at: Date }>(`select e.${column} as id, e.at from ${view} e where e.user_id = $1 and e.${column} = any ($2::text[])`, [userId, wanted]);
   return new Map(rows.map((r) => [r.id, iso(r.at)]));
 }

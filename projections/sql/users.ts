@@ -14,7 +14,8 @@ import { clampLimit, clampOffset, idList, iso, type Page, type PageOptions } fro
 export const usersProjection = sqlProjection<UserEvent>({
   kind: 'sql',
   name: 'users',
-  version: 2,
+  // 3: liked albums (album_likes).
+  version: 3,
   handles: eventTypes<UserEvent>({
     UserRegistered: true,
     UserFollowed: true,
@@ -25,6 +26,8 @@ export const usersProjection = sqlProjection<UserEvent>({
     PlaylistUnfollowed: true,
     TrackLiked: true,
     TrackUnliked: true,
+    AlbumLiked: true,
+    AlbumUnliked: true,
     UserPlanChanged: true,
     UserCountryChanged: true,
     UserRoleChanged: true,
@@ -110,6 +113,8 @@ async function applyChanges(tx: SqlExecutor, events: readonly Recorded<UserEvent
       case 'PlaylistUnfollowed':
       case 'TrackLiked':
       case 'TrackUnliked':
+      case 'AlbumLiked':
+      case 'AlbumUnliked':
         break;
       default:
         assertNever(event);

@@ -8,7 +8,7 @@ import type { Payload } from '../envelope.js';
 import { album, artist, song } from '../mapping.js';
 
 /** When the user starred each of `ids`, in lookups of at most 1,000 ids. */
-async function starredIn(deps: SubsonicDeps, userId: string, kind: 'tracks' | 'artists', ids: readonly string[]): Promise<ReadonlyMap<string, string>> {
+async function starredIn(deps: SubsonicDeps, userId: string, kind: 'tracks' | 'albums' | 'artists', ids: readonly string[]): Promise<ReadonlyMap<string, string>> {
   const unique = [...new Set(ids)];
   const found = new Map<string, string>();
   for (let i = 0; i < unique.length; i += 1_000) {
@@ -35,8 +35,11 @@ export function coversOf(deps: SubsonicDeps, tracks: readonly Track[]): Promise<
   return albumsWithCover(deps.sql, tracks.map((t) => t.albumId));
 }
 
-export async function albumsFor(_deps: SubsonicDeps, _userId: string, albums: readonly ListedAlbum[]): Promise<Payload[]> {
-  return albums.map((a) => album(a));
+/** Albums with when the user starred them (answers kept per user only: catalog lists show no stars). */
+export async function albumsFor(deps: SubsonicDeps, userId: string, albums: readonly ListedAlbum[]): Promise<Payload[]> {
+  if (albums.length === 0) return [];
+  const starred = await starredIn(deps, userId, 'albums', albums.map((a) => a.id));
+  return albums.map((a) => album(a, { starred: starred.get(a.id) }));
 }
 
 export async function artistsFor(deps: SubsonicDeps, userId: string, artists: readonly ListedArtist[]): Promise<Payload[]> {

@@ -1,9 +1,10 @@
 /**
- * Annotation: star/unstar (a song is a TrackLiked/TrackUnliked, an artist an ArtistFollowed/
- * ArtistUnfollowed, through the user decider like the HTTP API's likes and follows) and scrobble
+ * Annotation: star/unstar (a song is a TrackLiked/TrackUnliked, an album an AlbumLiked/
+ * AlbumUnliked, an artist an ArtistFollowed/ArtistUnfollowed, through the user decider like the
+ * HTTP API's likes and follows) and scrobble
  * (`submission=false`: now playing; `true`, the default: a TrackPlayed of the whole track).
  */
-import { artistExists, trackDuration } from '../../application/facts.js';
+import { albumExists, artistExists, trackDuration } from '../../application/facts.js';
 import { handleCommand, handleStatelessCommand } from '../../application/handle-command.js';
 import { listensDecider } from '../../domain/listens/decider.js';
 import { listensStream } from '../../domain/listens/events.js';
@@ -19,13 +20,16 @@ export const deviceOf = (client: string) => client.replace(DEVICE, '-').replace(
 async function annotate(context: MethodContext, star: boolean): Promise<Record<string, never>> {
   const { deps, params, userId } = context;
   const songs = params.list('id');
+  const albums = params.list('albumId');
   const artists = params.list('artistId');
-  if (params.list('albumId').length > 0) throw new SubsonicError(0, 'Chorus does not star albums: star their songs instead');
-  if (songs.length === 0 && artists.length === 0) throw missing('id or artistId');
+  if (songs.length === 0 && albums.length === 0 && artists.length === 0) throw missing('id, albumId or artistId');
   const at = deps.now().toISOString();
   const commands: UserCommand[] = [];
   for (const trackId of songs) {
     commands.push(star ? { type: 'LikeTrack', userId, trackId, trackExists: (await trackDuration(deps, trackId)) !== undefined, at } : { type: 'UnlikeTrack', userId, trackId, at });
+  }
+  for (const albumId of albums) {
+    commands.push(star ? { type: 'LikeAlbum', userId, albumId, albumExists: await albumExists(deps, albumId), at } : { type: 'UnlikeAlbum', userId, albumId, at });
   }
   for (const artistId of artists) {
     commands.push(star ? { type: 'FollowArtist', userId, artistId, artistExists: await artistExists(deps, artistId), at } : { type: 'UnfollowArtist', userId, artistId, at });

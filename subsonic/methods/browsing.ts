@@ -5,7 +5,7 @@ import type { Method, MethodContext } from '../context.js';
 import type { Payload } from '../envelope.js';
 import { notFound } from '../errors.js';
 import { album } from '../mapping.js';
-import { artistsFor, songsFor } from './annotate.js';
+import { albumsFor, artistsFor, songsFor } from './annotate.js';
 
 const IGNORED_ARTICLES = ['The', 'El', 'La', 'Los', 'Las', 'Le', 'Les'];
 /** An album has at most this many tracks listed. */
@@ -63,7 +63,8 @@ export const browsingMethods: Record<string, Method> = {
       const listed = await getListedAlbum(deps.sql, id);
       if (!listed) throw notFound(`album ${id}`);
       const tracks = await listTracks(deps.sql, { albumId: id, limit: MAX_ALBUM_TRACKS });
-      return { album: { ...album(listed), song: await songsFor(deps, userId, tracks) } };
+      const [shown] = await albumsFor(deps, userId, [listed]);
+      return { album: { ...shown, song: await songsFor(deps, userId, tracks) } };
     },
   },
   getSong: {

@@ -8,14 +8,14 @@ import { playCounts, userTopTracks } from '../../projections/cache/play-counts.j
 import { recentPlays } from '../../projections/cache/recent-plays.js';
 import { artistByName, artistsByIds, listAlbums, listTracks, tracksOfArtists, type AlbumListing } from '../../projections/sql/catalog-browse.js';
 import { getTrack, getTracks, type Track } from '../../projections/sql/catalog-queries.js';
-import { followedArtists, likedTracks } from '../../projections/sql/follows.js';
+import { followedArtists, likedAlbums, likedTracks } from '../../projections/sql/follows.js';
 import { getUser } from '../../projections/sql/users.js';
 import { AnswerCache } from '../answers.js';
 import { perDeps, type Method, type MethodContext, type MethodResult } from '../context.js';
 import type { Payload } from '../envelope.js';
 import { SubsonicError, missing, notFound } from '../errors.js';
 import { album } from '../mapping.js';
-import { artistsFor, songsFor } from './annotate.js';
+import { albumsFor, artistsFor, songsFor } from './annotate.js';
 import { subsonicName } from './system.js';
 
 export const ALBUM_LIST_TYPES = [
@@ -111,14 +111,21 @@ async function listenedAlbums(context: MethodContext, type: AlbumListType, size:
       const top = await topTracks(deps.cache, deps.projections.cacheKeys('charts'), { window: 'all', limit: PLAYS_LOOKED_AT, now: deps.now() });
       return albumsFromTracks(context, top.map((t) => t.trackId), size, offset);
     }
-    case 'starred': {
-      // Albums of the songs the user starred, most recently starred first.
-      const liked = await likedTracks(sql, userId, { limit: 50, offset: 0 });
-      return albumsFromTracks(context, liked.items.map((l) => l.trackId), size, offset);
-    }
+    case 'starred':
+      return starredAlbums(context, size, offset);
     default:
       throw new SubsonicError(0, `type ${type} is a catalog list`);
   }
+}
+
+/** The albums the user starred (AlbumLiked), most recently starred first. */
+async function starredAlbums(context: MethodContext, size: number, offset: number): Promise<Payload[]> {
+  const { deps, userId } = context;
+  const liked = await likedAlbums(deps.sql, userId, { limit: size, offset });
+  const ids = liked.items.map((l) => l.albumId);
+  if (ids.length === 0) return [];
+  const found = new Map((await listAlbums(deps.sql, { order: 'ids', ids, limit: ids.length })).map((a) => [a.id, a]));
+  return albumsFor(deps, userId, ids.map((id) => found.get(id)).filter((a) => a !== undefined));
 }
 
 async function tracksInOrder(context: MethodContext, ids: readonly string[]): Promise<Track[]> {
@@ -158,7 +165,7 @@ export const listMethods: Record<string, Method> = {
       const songs = await tracksInOrder(context, liked.items.map((l) => l.trackId));
       const byId = await artistsByIds(deps.sql, artists.items.map((a) => a.artistId));
       const listed = artists.items.map((a) => byId.get(a.artistId)).filter((a) => a !== undefined);
-      return { starred2: { artist: await artistsFor(deps, userId, listed), album: [], song: await songsFor(deps, userId, songs) } };
+      return { starred2: { artist: await artistsFor(deps, userId, listed), album: await starredAlbums(context, 50, 0), song: await songsFor(deps, userId, songs) } };
     },
   },
   getNowPlaying: {

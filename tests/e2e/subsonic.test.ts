@@ -218,13 +218,33 @@ describe('stars, scrobbles and now playing', () => {
     expect(after.song.map((t) => t.id)).toEqual(['demo-track-0-1']);
     await ada.failed(70, 'star', { id: 'no-such-track' });
     await ada.failed(10, 'star');
-    // Chorus's events have no album like (DESIGN: TrackLiked and ArtistFollowed only): refused,
-    // with nothing recorded, also beside songs in the same call.
+  });
+
+  it('star and unstar albums (AlbumLiked, AlbumUnliked): getStarred2, getAlbumList2 type=starred and getAlbum show them, for their user only', async () => {
+    type Album = { id: string; starred?: string };
+    const starredAlbums = async () => ((await ada.ok('getStarred2')).starred2 as { album: Album[] }).album;
+    const listed = async () => ((await ada.ok('getAlbumList2', { type: 'starred', size: '10' })).albumList2 as { album?: Album[] }).album ?? [];
+    await ada.ok('star', { albumId: 'demo-album-0' });
+    // A song and an album in one call: both recorded.
+    await ada.ok('star', { id: 'demo-track-0-2', albumId: 'demo-album-1-0' });
+    const events = (await s.stream(`user-${adaId}`)).map((e) => e.type);
+    expect(events.filter((t) => t === 'AlbumLiked')).toHaveLength(2);
+    expect((await starredAlbums()).map((a) => a.id)).toEqual(['demo-album-1-0', 'demo-album-0']);
+    expect((await starredAlbums()).every((a) => /^\d{4}-/.test(a.starred ?? ''))).toBe(true);
+    expect((await listed()).map((a) => a.id)).toEqual(['demo-album-1-0', 'demo-album-0']);
+    expect(((await ada.ok('getAlbum', { id: 'demo-album-0' })).album as Album).starred).toMatch(/^\d{4}-/);
+    expect(((await bob.ok('getAlbum', { id: 'demo-album-0' })).album as Album).starred).toBeUndefined();
+    expect(((await bob.ok('getStarred2')).starred2 as { album: Album[] }).album).toEqual([]);
+    // Starring again records nothing; an unknown album is error 70 with nothing recorded.
     const before = (await s.stream(`user-${adaId}`)).length;
-    await ada.failed(0, 'star', { albumId: 'demo-album-0' });
-    await ada.failed(0, 'star', { id: 'demo-track-0-2', albumId: 'demo-album-0' });
-    await ada.failed(0, 'unstar', { albumId: 'demo-album-0' });
+    await ada.ok('star', { albumId: 'demo-album-0' });
+    await ada.failed(70, 'star', { albumId: 'no-such-album' });
     expect(await s.stream(`user-${adaId}`)).toHaveLength(before);
+    await ada.ok('unstar', { albumId: ['demo-album-0', 'demo-album-1-0'], id: 'demo-track-0-2' });
+    expect(await starredAlbums()).toEqual([]);
+    expect(await listed()).toEqual([]);
+    expect(((await ada.ok('getAlbum', { id: 'demo-album-0' })).album as Album).starred).toBeUndefined();
+    expect((await s.stream(`user-${adaId}`)).map((e) => e.type).filter((t) => t === 'AlbumUnliked')).toHaveLength(2);
   });
 
   it('a star is seen at once in the kept answers of getPlaylist and search3 (read-your-writes), in JSON and XML, by its user only', async () => {

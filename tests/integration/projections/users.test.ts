@@ -1,7 +1,7 @@
 /**
  * The `users` read model (users.ts + follows.ts) on Postgres and PGlite: registrations, the
  * follower graph and its counts through follow/unfollow sequences in batches of one and in one
- * batch, artists/playlists/likes, paging, and rebuild equals incremental.
+ * batch, artists/playlists/liked tracks and albums, paging, and rebuild equals incremental.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,9 @@ import {
   followers,
   following,
   isFollowing,
+  likedAlbums,
   likedTracks,
+  starredAmong,
 } from '../../../projections/sql/follows.js';
 import { getUser, listUsers, usersExist, usersProjection } from '../../../projections/sql/users.js';
 import { propertyParameters } from '../../support/property.js';
@@ -175,6 +177,10 @@ describe.each(BACKENDS)('users read model on %s', (backend) => {
       { type: 'TrackUnliked', data: { userId: 'e1', trackId: 't2', at: at(8) } },
       { type: 'TrackUnliked', data: { userId: 'e1', trackId: 't1', at: at(9) } },
       { type: 'TrackLiked', data: { userId: 'e1', trackId: 't1', at: at(10) } },
+      { type: 'AlbumLiked', data: { userId: 'e1', albumId: 'a1', at: at(11) } },
+      { type: 'AlbumLiked', data: { userId: 'e1', albumId: 'a2', at: at(12) } },
+      { type: 'AlbumUnliked', data: { userId: 'e1', albumId: 'a1', at: at(13) } },
+      { type: 'AlbumLiked', data: { userId: 'e1', albumId: 'a3', at: at(14) } },
     ]);
     await h.catchUp([usersProjection]);
     expect(await followedArtists(h.sql, 'e1')).toEqual({ items: [{ artistId: 'abba', followedAt: at(2) }], total: 1 });
@@ -187,12 +193,20 @@ describe.each(BACKENDS)('users read model on %s', (backend) => {
       total: 2,
     });
     expect(await likedTracks(h.sql, 'e1', { limit: 1, offset: 1 })).toEqual({ items: [{ trackId: 't3', likedAt: at(7) }], total: 2 });
+    expect(await likedAlbums(h.sql, 'e1')).toEqual({
+      items: [
+        { albumId: 'a3', likedAt: at(14) },
+        { albumId: 'a2', likedAt: at(12) },
+      ],
+      total: 2,
+    });
+    expect(await starredAmong(h.sql, 'e1', 'albums', ['a1', 'a2', 'zz'])).toEqual(new Map([['a2', at(12)]]));
   });
 
   it('rebuilds in big batches to exactly what it built one event at a time', async () => {
     const ids = ['c1', 'c2', 'c3', 'd1', 'd2', 'd5', 'star', 'fan0', 'e1'];
     const snapshot = async () =>
-      Promise.all(ids.map(async (id) => [await getUser(h.sql, id), await followers(h.sql, id, { limit: 50 }), await following(h.sql, id, { limit: 50 }), await likedTracks(h.sql, id)]));
+      Promise.all(ids.map(async (id) => [await getUser(h.sql, id), await followers(h.sql, id, { limit: 50 }), await following(h.sql, id, { limit: 50 }), await likedTracks(h.sql, id), await likedAlbums(h.sql, id)]));
     const before = await snapshot();
     await h.rebuild(usersProjection, { batchSize: 1_000 });
     expect(await snapshot()).toEqual(before);
