@@ -3,6 +3,7 @@
  * runs none and answers read-your-writes waits from the statuses the thread reports, woken by this
  * process's appends without a NOTIFY.
  */
+import type { Worker } from 'node:worker_threads';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../app/config.js';
@@ -82,6 +83,21 @@ describe('projections in a thread of their own', () => {
     expect(waits[Math.floor(waits.length / 2)]).toBeLessThan(250);
     expect(waits[waits.length - 1]).toBeLessThan(1_000);
     expect(await projections.contentVersion('users')).not.toBe(before);
+  });
+
+  it('a thread that dies is started again, and read-your-writes answers from the new one', async () => {
+    const worker = Reflect.get(thread, 'worker') as Worker;
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    await worker.terminate();
+    await exited;
+    const userId = 'pt-after-restart';
+    const { position } = await world.store.append(userStream(userId), [
+      { id: uuidv7(), type: 'UserRegistered', data: { userId, displayName: 'Again', registeredAt: new Date().toISOString() } },
+    ]);
+    // The first restart comes after the back-off's first step (500 ms); the new thread reads on from the checkpoint.
+    await projections.waitFor(['users'], position, 15_000);
+    expect((await getUser(world.sql, userId))?.displayName).toBe('Again');
+    expect(Reflect.get(thread, 'worker')).not.toBe(worker);
   });
 
   it('after the thread stops, waits no longer answer from its statuses', async () => {
