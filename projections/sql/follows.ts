@@ -75,6 +75,9 @@ const EDGE_KINDS = {
   albumLikes: { table: 'album_likes', from: 'user_id', to: 'album_id' },
 } as const satisfies Record<string, EdgeKind>;
 
+/** The kinds of edge that move no count: a batch's changes are written as they are. */
+const PLAIN_EDGE_KINDS = (Object.keys(EDGE_KINDS) as Array<keyof typeof EDGE_KINDS>).filter((kind) => kind !== 'users');
+
 type Edge = { kind: keyof typeof EDGE_KINDS; from: string; to: string; on: boolean; at: string };
 
 /**
@@ -189,7 +192,7 @@ export async function applyFollowGraph(tx: SqlExecutor, events: readonly Recorde
       [users.from, users.to, users.on, users.at],
     );
   }
-  for (const name of ['artists', 'playlists', 'likes', 'albumLikes'] as const) {
+  for (const name of PLAIN_EDGE_KINDS) {
     const changes = changed.get(name);
     if (!changes) continue;
     const kind = EDGE_KINDS[name];
@@ -325,17 +328,13 @@ export async function likedAlbums(sql: SqlExecutor, userId: string, page: PageOp
   return { items: items.map((e) => ({ albumId: e.id, likedAt: e.at })), total };
 }
 
-const STARRED = {
-  tracks: ['track_likes', 'track_id'],
-  albums: ['album_likes', 'album_id'],
-  artists: ['artist_follows', 'artist_id'],
-} as const;
+const STARRED = { tracks: EDGE_KINDS.likes, albums: EDGE_KINDS.albumLikes, artists: EDGE_KINDS.artists } as const;
 
 /** When `userId` liked each of `ids` (tracks, albums) or followed it (artists), for those they did (at most 1,000 ids). */
 export async function starredAmong(sql: SqlExecutor, userId: string, kind: keyof typeof STARRED, ids: readonly string[]): Promise<ReadonlyMap<string, string>> {
   const wanted = idList(ids);
   if (wanted.length === 0) return new Map();
-  const [view, column] = STARRED[kind];
+  const { table: view, to: column } = STARRED[kind];
   const rows = await sql.query<{ id: string; at: Date }>(`select e.${column} as id, e.at from ${view} e where e.user_id = $1 and e.${column} = any ($2::text[])`, [userId, wanted]);
   return new Map(rows.map((r) => [r.id, iso(r.at)]));
 }

@@ -15,7 +15,7 @@ import { perDeps, type Method, type MethodContext, type MethodResult } from '../
 import type { Payload } from '../envelope.js';
 import { SubsonicError, missing, notFound } from '../errors.js';
 import { album } from '../mapping.js';
-import { albumsFor, artistsFor, songsFor } from './annotate.js';
+import { artistsFor, songsFor } from './annotate.js';
 import { subsonicName } from './system.js';
 
 export const ALBUM_LIST_TYPES = [
@@ -118,14 +118,13 @@ async function listenedAlbums(context: MethodContext, type: AlbumListType, size:
   }
 }
 
-/** The albums the user starred (AlbumLiked), most recently starred first. */
+/** The albums the user starred (AlbumLiked), most recently starred first, each with when. */
 async function starredAlbums(context: MethodContext, size: number, offset: number): Promise<Payload[]> {
-  const { deps, userId } = context;
-  const liked = await likedAlbums(deps.sql, userId, { limit: size, offset });
-  const ids = liked.items.map((l) => l.albumId);
-  if (ids.length === 0) return [];
-  const found = new Map((await listAlbums(deps.sql, { order: 'ids', ids, limit: ids.length })).map((a) => [a.id, a]));
-  return albumsFor(deps, userId, ids.map((id) => found.get(id)).filter((a) => a !== undefined));
+  const liked = await likedAlbums(context.deps.sql, context.userId, { limit: size, offset });
+  if (liked.items.length === 0) return [];
+  const when = new Map(liked.items.map((l) => [l.albumId, l.likedAt]));
+  const albums = await listAlbums(context.deps.sql, { order: 'ids', ids: [...when.keys()], limit: when.size });
+  return albums.map((a) => album(a, { starred: when.get(a.id) }));
 }
 
 async function tracksInOrder(context: MethodContext, ids: readonly string[]): Promise<Track[]> {
