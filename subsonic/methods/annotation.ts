@@ -5,6 +5,7 @@
  * (`submission=false`: now playing; `true`, the default: a TrackPlayed of the whole track).
  */
 import { albumExists, artistExists, trackDuration } from '../../application/facts.js';
+import { inSequence } from '../../application/decide-in-sequence.js';
 import { handleCommand, handleStatelessCommand } from '../../application/handle-command.js';
 import { listensDecider } from '../../domain/listens/decider.js';
 import { listensStream } from '../../domain/listens/events.js';
@@ -12,6 +13,8 @@ import { userDecider, type UserCommand } from '../../domain/user/decider.js';
 import { userStream } from '../../domain/user/events.js';
 import { readYourWrite, type Method, type MethodContext } from '../context.js';
 import { SubsonicError, missing, notFound } from '../errors.js';
+
+const userCommands = inSequence(userDecider);
 
 /** A device id the listens decider takes, from the app's name. */
 const DEVICE = /[^A-Za-z0-9_.:@-]+/g;
@@ -34,10 +37,8 @@ async function annotate(context: MethodContext, star: boolean): Promise<Record<s
   for (const artistId of artists) {
     commands.push(star ? { type: 'FollowArtist', userId, artistId, artistExists: await artistExists(deps, artistId), at } : { type: 'UnfollowArtist', userId, artistId, at });
   }
-  let position: string | undefined;
-  for (const command of commands) {
-    position = (await handleCommand(deps.store, userDecider, userStream(userId), command, { actorId: userId, correlationId: context.request.id })).position ?? position;
-  }
+  // One decision for the whole call: a bad id anywhere in it records nothing at all.
+  const { position } = await handleCommand(deps.store, userCommands, userStream(userId), commands, { actorId: userId, correlationId: context.request.id });
   await readYourWrite(deps, ['users'], position);
   return {};
 }

@@ -239,7 +239,12 @@ describe('stars, scrobbles and now playing', () => {
     const before = (await s.stream(`user-${adaId}`)).length;
     await ada.ok('star', { albumId: 'demo-album-0' });
     await ada.failed(70, 'star', { albumId: 'no-such-album' });
+    // One bad id in a call records nothing of it: an unknown album, an id with a NUL, an oversized id.
+    await ada.failed(70, 'star', { id: 'demo-track-0-4', albumId: 'no-such-album' });
+    await ada.failed(0, 'star', { id: 'demo-track-0-4', albumId: 'demo-album-0\u0000x' });
+    await ada.failed(0, 'star', { albumId: 'a'.repeat(2_000) });
     expect(await s.stream(`user-${adaId}`)).toHaveLength(before);
+    expect(((await bob.ok('getStarred2')).starred2 as { album: Album[] }).album).toEqual([]);
     await ada.ok('unstar', { albumId: ['demo-album-0', 'demo-album-1-0'], id: 'demo-track-0-2' });
     expect(await starredAlbums()).toEqual([]);
     expect(await listed()).toEqual([]);
