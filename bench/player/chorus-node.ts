@@ -6,12 +6,14 @@
 import { pino } from 'pino';
 import { loadConfig } from '../../app/config.js';
 import { startChorus, type RunningChorus } from '../../app/main.js';
+import { CpuProfiler } from '../lib/cpu-profiler.js';
 import { serveTasks } from '../lib/rpc.js';
 import { sleep } from '../lib/timing.js';
 import { memoryAfterGc } from '../sync/memory.js';
 import type { ChorusTasks } from './protocol.js';
 
 let running: RunningChorus | undefined;
+const profiler = new CpuProfiler();
 
 serveTasks<ChorusTasks>({
   async start({ env, logFile }) {
@@ -33,6 +35,8 @@ serveTasks<ChorusTasks>({
     }
     return last;
   },
+  startProfile: () => profiler.start(),
+  stopProfile: ({ file }) => profiler.stop(file),
   async stop() {
     await running?.close();
     running = undefined;

@@ -36,6 +36,8 @@ interface Node {
   url: string;
   playerUrl: string;
   memory(): Promise<Memory>;
+  startProfile(): Promise<void>;
+  stopProfile(file: string): Promise<void>;
 }
 
 interface Context {
@@ -72,7 +74,10 @@ export async function run(): Promise<void> {
       });
       const { url, pid } = await child.call('start', { env: { ...env, CHORUS_NODE_ID: `bench-${name}`, ...extra }, logFile: join(logDir, `${name}.log`) });
       log(`${name}: Chorus listening on ${url} (pid ${pid})`);
-      return { name, pid, url, playerUrl: `${url.replace(/^http/, 'ws')}/v1/sync/player`, memory: () => child.call('memory', {}) };
+      return { name, pid, url, playerUrl: `${url.replace(/^http/, 'ws')}/v1/sync/player`, memory: () => child.call('memory', {}),
+        startProfile: () => child.call('startProfile', {}),
+        stopProfile: (file) => child.call('stopProfile', { file }),
+      };
     };
     const a = await startNode('chorus-a', { CHORUS_DEMO_CATALOG: '1' });
     log(`creating ${formatRate(config.users)} users with ${config.devices} devices each (dev tokens, devices registered, four tracks playing)`);
@@ -149,8 +154,12 @@ async function phase(ctx: Context, label: string, nodes: Node[], nodeOf: (user: 
     log(`${label}: warm-up ${config.warmupSeconds} s, then ${size.seconds} s at ${formatRate(users.length / config.intervalSeconds)} commands/s`);
     const warmUp = await load.call('run', { intervalSeconds: config.intervalSeconds, seconds: config.warmupSeconds, measured: false, seed: config.seed });
     const groups = await cpuGroups(ctx, nodes);
+    // BENCH_PLAYER_PROFILE_DIR: each node's CPU profile of the full-size measured runs (it costs the nodes a little CPU).
+    const profileDir = size.memory ? process.env.BENCH_PLAYER_PROFILE_DIR : undefined;
+    if (profileDir) await Promise.all(nodes.map((n) => n.startProfile()));
     const cpuBefore = sampleCpu(groups);
     const measured = await load.call('run', { intervalSeconds: config.intervalSeconds, seconds: size.seconds, measured: true, seed: config.seed + 1 });
+    if (profileDir) await Promise.all(nodes.map((n) => n.stopProfile(join(profileDir, `${n.name}-${nodes.length}node.cpuprofile`))));
     // The groups again: a pool may have opened connections during the run (their backends count too).
     const cores = coresUsed(cpuBefore, sampleCpu(await cpuGroups(ctx, nodes)));
     cores.rest = cores.machine! - Object.entries(cores).reduce((sum, [name, c]) => (name === 'machine' ? sum : sum + c), 0);

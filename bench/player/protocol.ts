@@ -13,6 +13,9 @@ export type ChorusTasks = {
   /** Memory after two forced full collections. */
   memory: { args: Record<string, never>; result: Memory };
   stop: { args: Record<string, never>; result: void };
+  /** V8's CPU profiler in the node (BENCH_PLAYER_PROFILE_DIR): started before a measured run, stopped and written after it. */
+  startProfile: { args: Record<string, never>; result: void };
+  stopProfile: { args: { file: string }; result: void };
 };
 
 /** One device of a user: the player socket URL of the node it connects to. */
