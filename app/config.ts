@@ -14,6 +14,8 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Connections of the PostgreSQL pool (CHORUS_PG_POOL_SIZE, default 20). */
   pgPoolSize: number;
+  /** Prepare the statements used often on the server (CHORUS_PG_PREPARE, default on; off behind a pooler that cannot keep them). */
+  pgPrepare: boolean;
   /** EventStoreDB for events. */
   esdbUrl: string | undefined;
   redisUrl: string | undefined;
@@ -118,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: resolve(env.CHORUS_DATA_DIR || '.chorus'),
     databaseUrl,
     pgPoolSize: optionalNumber(env, 'CHORUS_PG_POOL_SIZE', 'size', 2).size ?? 20,
+    pgPrepare: flag(env, 'CHORUS_PG_PREPARE') ?? true,
     esdbUrl: url(env, 'ESDB_URL', ['kurrentdb:', 'kurrentdb+discover:', 'kurrent:', 'kurrent+discover:', 'kdb:', 'kdb+discover:', 'esdb:', 'esdb+discover:']),
     redisUrl,
     redisKeyPrefix: env.CHORUS_REDIS_KEY_PREFIX ?? '',

@@ -33,7 +33,7 @@ export async function openStorage(config: Config, logger: Logger): Promise<Stora
   let sql: SqlClient;
   let sqlDescription: string;
   if (config.databaseUrl) {
-    sql = createPgClient({ connectionString: config.databaseUrl, applicationName: `chorus:${config.nodeId}`, max: config.pgPoolSize, logger });
+    sql = createPgClient({ connectionString: config.databaseUrl, applicationName: `chorus:${config.nodeId}`, max: config.pgPoolSize, prepareStatements: config.pgPrepare, logger });
     sqlDescription = `PostgreSQL at ${redact(config.databaseUrl)}`;
   } else {
     lock = lockDataDir(config.dataDir);

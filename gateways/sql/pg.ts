@@ -13,6 +13,7 @@ import {
   type SqlParam,
   type TransactionOptions,
 } from './port.js';
+import { StatementNames, isStalePlan } from './statement-names.js';
 
 export interface PgClientOptions {
   connectionString: string;
@@ -21,6 +22,12 @@ export interface PgClientOptions {
   /** Shown in pg_stat_activity; tests use it to find (and drop) this client's connections. */
   applicationName?: string;
   logger?: Logger;
+  /**
+   * Prepare the statements used often (statement-names.ts) instead of having Postgres parse and
+   * plan each call afresh (default true). Off for a connection pooler that cannot keep prepared
+   * statements (PgBouncer in transaction mode before 1.21).
+   */
+  prepareStatements?: boolean;
 }
 
 /** A transaction whose commit does not wait for the WAL flush (TransactionOptions.waitForFlush). */
@@ -34,6 +41,11 @@ const CONNECTION_STATES = /^(08|57P0[1-3])/;
 
 export function translatePgError(error: unknown): Error {
   if (error instanceof SqlError || error instanceof SqlConnectionError) return error;
+  if (isStalePlan(error)) {
+    // A view's columns changed under a prepared statement: passing (the statement is prepared
+    // afresh under a new name, and in a transaction the connection is dropped with it).
+    return new SqlConnectionError('a prepared statement went stale (a view it reads changed); it is prepared again', { cause: error });
+  }
   if (error instanceof pg.DatabaseError) {
     if (error.code && CONNECTION_STATES.test(error.code)) {
       return new SqlConnectionError(error.message, { cause: error });
@@ -81,11 +93,27 @@ export function createPgClient(options: PgClientOptions): SqlClient {
     }
   };
 
+  const names = options.prepareStatements === false ? undefined : new StatementNames();
+  const run = async <Row extends object>(runner: pg.Pool | pg.PoolClient, text: string, params: readonly SqlParam[] | undefined): Promise<Row[]> => {
+    const values = params as unknown[] | undefined;
+    // Only statements with parameters go through the extended protocol, where a name is possible.
+    const name = values && names?.nameFor(text);
+    if (!name) return (await runner.query<Row>(text, values)).rows;
+    try {
+      return (await runner.query<Row>({ name, text, values })).rows;
+    } catch (error) {
+      if (!isStalePlan(error)) throw error;
+      const renewed = names!.renew(text)!;
+      // In a transaction the statement failed it: the caller's retry will use the new name.
+      if (runner !== pool) throw error;
+      return (await runner.query<Row>({ name: renewed, text, values })).rows;
+    }
+  };
+
   const executor = (runner: pg.Pool | pg.PoolClient): SqlExecutor => ({
     async query<Row extends object>(text: string, params?: readonly SqlParam[]): Promise<Row[]> {
       try {
-        const result = await runner.query<Row>(text, params as unknown[] | undefined);
-        return result.rows;
+        return await run<Row>(runner, text, params);
       } catch (error) {
         throw translatePgError(error);
       }
