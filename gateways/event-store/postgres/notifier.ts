@@ -70,7 +70,9 @@ export class Notifier {
       try {
         // A lost notification only delays other processes until their next safety poll, so its
         // commit need not wait for the WAL flush.
-        await this.sql.query("select set_config('synchronous_commit', 'off', true), pg_notify($1, '')", [NOTIFY_CHANNEL]);
+        // The payload names the sender: its own LISTEN connection hears it too, and this process
+        // woke its subscriptions already (Wakeups.announce), so it passes over its own.
+        await this.sql.query("select set_config('synchronous_commit', 'off', true), pg_notify($1, $2)", [NOTIFY_CHANNEL, this.id]);
       } catch (error) {
         if (!this.closed) this.logger.debug({ err: error }, 'event store: NOTIFY failed');
       }

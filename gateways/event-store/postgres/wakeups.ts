@@ -3,7 +3,9 @@
  * open) for appends of other processes, and local wake-ups after this process's own appends.
  * NOTIFY is sent by the Notifier, after the append has committed and in its own tiny
  * transaction: a NOTIFY inside the append would serialise every appending commit on Postgres's
- * global notify-queue lock and defeat group commit.
+ * global notify-queue lock and defeat group commit. Its payload is the sender's id, so that the
+ * echo of this store's own NOTIFY (its LISTEN connection hears it too) wakes nothing: it would
+ * only cost a read of the head that finds nothing new.
  */
 import type { Logger } from 'pino';
 import { Backoff } from '../../backoff.js';
@@ -115,7 +117,10 @@ export class Wakeups {
     if (this.connecting || this.listener || this.closed || this.users === 0) return;
     this.connecting = this.sql
       .listen(NOTIFY_CHANNEL, {
-        onNotify: () => this.wake(),
+        // A NOTIFY of this store's own appends: its subscriptions were woken when each committed.
+        onNotify: (payload) => {
+          if (payload !== this.notifier.id) this.wake();
+        },
         onLost: (error) => {
           this.listener = undefined;
           this.onLost(error);
