@@ -3,10 +3,12 @@
  * every projection at once, and the append-to-visible lag at a steady rate. See README.md here.
  */
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { createTestDatabase } from '../../tests/support/postgres.js';
 import { deleteByPrefix } from '../../tests/support/redis.js';
+import { CpuProfiler } from '../lib/cpu-profiler.js';
 import { log, writeResults } from '../lib/results.js';
 import { spawnChild } from '../lib/rpc.js';
 import { beginRun } from '../lib/run-context.js';
@@ -45,8 +47,8 @@ export async function run(): Promise<void> {
     try {
       const head = await node.store.headPosition();
       const reads = await measureReads(node.store, node.phases.projections, config.events, groups);
-      const rebuild = await measureRebuild(node, head, loaded.counts, groups);
-      const lag = await measureLag(node, history, config, groups);
+      const rebuild = await profiled('rebuild', () => measureRebuild(node, head, loaded.counts, groups));
+      const lag = await profiled('lag', () => measureLag(node, history, config, groups));
       const report = buildReport(config, machine, code, { load: { ...loaded, vacuumSeconds }, reads, rebuild, lag }, startedAt);
       console.log(formatReport(report));
       await writeResults('projections', report);
@@ -70,5 +72,21 @@ async function vacuumAnalyze(url: string): Promise<number> {
     return (performance.now() - started) / 1_000;
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * BENCH_PROJECTIONS_PROFILE_DIR: the node's V8 CPU profile of each measured phase (`rebuild.cpuprofile`,
+ * `lag.cpuprofile`). The node runs in this process, so the profile is this process's.
+ */
+async function profiled<T>(phase: string, work: () => Promise<T>): Promise<T> {
+  const dir = process.env.BENCH_PROJECTIONS_PROFILE_DIR;
+  if (!dir) return work();
+  const profiler = new CpuProfiler();
+  await profiler.start();
+  try {
+    return await work();
+  } finally {
+    await profiler.stop(join(dir, `${phase}.cpuprofile`));
   }
 }
