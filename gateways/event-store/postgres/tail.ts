@@ -15,7 +15,7 @@ import type { EventFilter, RecordedEvent } from '../port.js';
 import { comparePositions, type Position } from '../position.js';
 import type { Page } from './store.js';
 
-/** Events kept in the window: a subscription further behind than this reads from Postgres. */
+/** Events kept in the window (a quarter more gather between trims): a subscription further behind reads from Postgres. */
 export const TAIL_MAX_EVENTS = 10_000;
 
 export interface TailPageReader {
@@ -165,10 +165,14 @@ export class Tail {
     return refresh.done;
   }
 
-  /** Drops the oldest events beyond maxEvents; the window then starts at the last one dropped. */
+  /**
+   * Drops the oldest events beyond maxEvents once a quarter more have gathered (a splice moves
+   * every event kept, so one per refresh at the head would cost the whole window each time); the
+   * window then starts at the last one dropped.
+   */
   private trim(): void {
+    if (this.events.length <= this.maxEvents + Math.ceil(this.maxEvents / 4)) return;
     const excess = this.events.length - this.maxEvents;
-    if (excess <= 0) return;
     this.from = this.events[excess - 1]!.position;
     this.events.splice(0, excess);
   }
