@@ -26,4 +26,11 @@ describe('configuration', () => {
     expect(() => loadConfig({ DATABASE_URL: servers.DATABASE_URL, CHORUS_PROJECTIONS: 'thread' })).toThrow(/CHORUS_PROJECTIONS=thread needs DATABASE_URL and REDIS_URL/);
     expect(() => loadConfig({ ...servers, CHORUS_PROJECTIONS: 'worker' })).toThrow(/CHORUS_PROJECTIONS must be thread or main/);
   });
+
+  it('prepares the statements used often unless CHORUS_PG_PREPARE is off', () => {
+    expect(loadConfig({}).pgPrepare).toBe(true);
+    expect(loadConfig({ CHORUS_PG_PREPARE: '0' }).pgPrepare).toBe(false);
+    expect(loadConfig({ CHORUS_PG_PREPARE: 'on' }).pgPrepare).toBe(true);
+    expect(() => loadConfig({ CHORUS_PG_PREPARE: 'sometimes' })).toThrow(/CHORUS_PG_PREPARE must be 1 or 0/);
+  });
 });
