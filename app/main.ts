@@ -226,6 +226,7 @@ function projectionsThread(config: Config, storage: Storage, projections: Projec
     onActivated: () => void projections.reconcile().catch((error: unknown) => logger.warn({ err: error }, 'projections: could not read the registry')),
     // Woken after each append here, the thread needs no NOTIFY from this process.
     onListener: (id) => wakeups?.ignoreListener(id),
+    mainListenerId: wakeups?.listenerId,
   });
   if (wakeups) wakeups.onAnnounce = () => thread.wake();
   return thread;

@@ -18,6 +18,8 @@ export interface ProjectionsThreadData {
   config: Config;
   /** Connections of the thread's PostgreSQL pool (its locks have their own). */
   poolSize: number;
+  /** The main thread's event-store listener: the thread, woken by it after each append, passes over its NOTIFYs. */
+  mainListenerId: string | undefined;
 }
 
 export type ToThread = { type: 'wake' } | { type: 'stop' };
@@ -35,6 +37,8 @@ export interface ProjectionsThreadHooks {
   onActivated(): void;
   /** The thread registers as an event-store listener under this id once it is ready. */
   onListener(listenerId: string): void;
+  /** The main thread's own listener id (it wakes the thread itself after each append). */
+  mainListenerId?: string;
 }
 
 const POOL_SIZE = 10;
@@ -79,7 +83,7 @@ export class ProjectionsThread {
   private spawn(first?: { ready(): void; failed(error: Error): void }): void {
     const { logger, mirror } = this.hooks;
     const worker = startTsWorker(new URL('./projections-worker.ts', import.meta.url), {
-      workerData: { config: this.config, poolSize: Math.min(this.config.pgPoolSize, POOL_SIZE) } satisfies ProjectionsThreadData,
+      workerData: { config: this.config, poolSize: Math.min(this.config.pgPoolSize, POOL_SIZE), mainListenerId: this.hooks.mainListenerId } satisfies ProjectionsThreadData,
     });
     this.worker = worker;
     let started = false;

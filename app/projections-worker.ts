@@ -12,7 +12,7 @@ import type { ProjectionsThreadData, ToMain, ToThread } from './projections-thre
 import { openStorage } from './storage.js';
 
 const port = parentPort!;
-const { config, poolSize } = workerData as ProjectionsThreadData;
+const { config, poolSize, mainListenerId } = workerData as ProjectionsThreadData;
 const post = (message: ToMain) => port.postMessage(message);
 const logger = pino({ level: config.logLevel, base: { node: config.nodeId, thread: 'projections' } });
 
@@ -22,6 +22,8 @@ process.on('unhandledRejection', (reason) => {
 
 const storage = await openStorage({ ...config, pgPoolSize: poolSize }, logger);
 const wakeups = storage.events instanceof PostgresEventStore ? storage.events.wakeups : undefined;
+// The main thread wakes this one after each of its appends: the NOTIFY it sends other processes then is no news here.
+if (mainListenerId) wakeups?.ignoreNotifiesFrom(mainListenerId);
 const projections = new Projections(
   {
     store: storage.events,

@@ -255,4 +255,26 @@ describe('postgres event store: the shared window of the head', () => {
     for (const s of [mine, theirs]) await s.subscription.close();
     await Promise.all([mine.done, theirs.done]);
   });
+  it('passes over the NOTIFYs of a sibling that wakes it itself (the main thread, for its projections thread)', async () => {
+    const main = await open();
+    const sibling = await open();
+    sibling.store.wakeups.ignoreNotifiesFrom(main.store.wakeups.listenerId);
+    await append(main.store, 'sib-0', [event('X')]);
+    const from = await main.store.headPosition();
+    const mine = subscribe(main.store, from, { streamPrefixes: ['sib-'] });
+    const theirs = subscribe(sibling.store, from, { streamPrefixes: ['sib-'] });
+    await sleep(1_700); // past the fast polling and the appender's registry refresh
+    const before = sibling.pageReads();
+    const appends = 10;
+    for (let i = 0; i < appends; i += 1) {
+      await append(main.store, 'sib-1', [event('X')]);
+      await sleep(25);
+    }
+    // Woken by nothing (the test does not wake it as the main thread would): at most a safety poll.
+    expect(sibling.pageReads() - before).toBeLessThanOrEqual(2);
+    sibling.store.wakeups.wake();
+    await expectCaughtUp(main.store, from, [mine, theirs]);
+    for (const s of [mine, theirs]) await s.subscription.close();
+    await Promise.all([mine.done, theirs.done]);
+  });
 });

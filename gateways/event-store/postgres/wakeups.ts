@@ -29,6 +29,8 @@ export class Wakeups {
   private closed = false;
   private readonly notifier: Notifier;
   private fastPollUntil = 0;
+  /** Senders whose NOTIFYs wake nothing here: a sibling that wakes this store itself (ignoreNotifiesFrom). */
+  private readonly quiet = new Set<string>();
 
   constructor(
     private readonly sql: SqlClient,
@@ -106,6 +108,14 @@ export class Wakeups {
     this.notifier.ignore(listenerId);
   }
 
+  /**
+   * The NOTIFYs of the store listening as `listenerId` wake nothing here: it wakes this store
+   * itself after each append (the main thread, for its projections thread).
+   */
+  ignoreNotifiesFrom(listenerId: string): void {
+    this.quiet.add(listenerId);
+  }
+
   /** After a local append: wake this process's subscriptions and tell the others. */
   announce(): void {
     this.wake();
@@ -119,7 +129,7 @@ export class Wakeups {
       .listen(NOTIFY_CHANNEL, {
         // A NOTIFY of this store's own appends: its subscriptions were woken when each committed.
         onNotify: (payload) => {
-          if (payload !== this.notifier.id) this.wake();
+          if (payload !== this.notifier.id && !this.quiet.has(payload)) this.wake();
         },
         onLost: (error) => {
           this.listener = undefined;
