@@ -74,7 +74,8 @@ interface EventRow {
   event_type: string;
   data: JsonObject;
   metadata: EventMetadata;
-  occurred_at: Date;
+  /** ISO 8601 in UTC without the zone, from `to_json` (DateStyle does not change it). */
+  occurred_at: string;
 }
 
 export type { Page } from './shared-pages.js';
@@ -82,7 +83,7 @@ export type { Page } from './shared-pages.js';
 const EVENT_COLUMNS = /* sql */ `
   es_events.transaction_id::text as pos_tx, es_events.seq::text as pos_seq, es_events.event_id::text as id,
   es_events.stream_name, es_events.revision::text as rev, es_events.event_type, es_events.data,
-  es_events.metadata, es_events.occurred_at`;
+  es_events.metadata, to_json(es_events.occurred_at at time zone 'UTC') as occurred_at`;
 
 /** With a filter, this many events are scanned per page, in position order, and then filtered. */
 const FILTER_WINDOW = 5_000;
@@ -374,8 +375,23 @@ function toRecorded(row: EventRow): RecordedEvent {
     stream: row.stream_name,
     revision: BigInt(row.rev),
     position: formatPosition(row.pos_tx, row.pos_seq),
-    occurredAt: row.occurred_at.toISOString(),
+    occurredAt: isoMillis(row.occurred_at),
     data: row.data,
     metadata: row.metadata,
   };
+}
+
+/**
+ * A UTC time as `to_json` writes it (`2026-12-07T00:39:14.102`, up to six fraction digits) in the
+ * form the port gives it, `Date#toISOString`'s (`2026-12-07T00:39:14.102Z`): the fraction cut or
+ * padded to milliseconds, as a Date would hold it. Reading the column as a Date instead (the
+ * driver's parser, then toISOString) was 5% of a projection rebuild's CPU.
+ */
+export function isoMillis(utc: string): string {
+  // Postgres drops trailing zeros: whole seconds have no fraction, milliseconds one to three digits.
+  if (utc.length === 19 && utc.charCodeAt(10) === 84) return `${utc}.000Z`;
+  if (utc.length <= 23 && utc.length >= 21 && utc.charCodeAt(19) === 46 && utc.charCodeAt(10) === 84) return `${utc.padEnd(23, '0')}Z`;
+  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?$/.exec(utc);
+  if (!match) return new Date(`${utc}Z`).toISOString();
+  return `${match[1]}.${(match[2] ?? '').padEnd(3, '0').slice(0, 3)}Z`;
 }
