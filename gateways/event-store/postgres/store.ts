@@ -388,10 +388,8 @@ function toRecorded(row: EventRow): RecordedEvent {
  * driver's parser, then toISOString) was 5% of a projection rebuild's CPU.
  */
 export function isoMillis(utc: string): string {
-  // Postgres drops trailing zeros: whole seconds have no fraction, milliseconds one to three digits.
-  if (utc.length === 19 && utc.charCodeAt(10) === 84) return `${utc}.000Z`;
-  if (utc.length <= 23 && utc.length >= 21 && utc.charCodeAt(19) === 46 && utc.charCodeAt(10) === 84) return `${utc.padEnd(23, '0')}Z`;
-  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?$/.exec(utc);
-  if (!match) return new Date(`${utc}Z`).toISOString();
-  return `${match[1]}.${(match[2] ?? '').padEnd(3, '0').slice(0, 3)}Z`;
+  // Postgres drops trailing zeros: whole seconds have no fraction, the rest one to six digits.
+  if (utc.charCodeAt(10) === 84 && utc.length === 19) return `${utc}.000Z`;
+  if (utc.charCodeAt(10) === 84 && utc.charCodeAt(19) === 46 && utc.length <= 26) return `${utc.slice(0, 23).padEnd(23, '0')}Z`;
+  return new Date(`${utc}Z`).toISOString();
 }

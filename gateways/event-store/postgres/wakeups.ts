@@ -29,8 +29,11 @@ export class Wakeups {
   private closed = false;
   private readonly notifier: Notifier;
   private fastPollUntil = 0;
-  /** Senders whose NOTIFYs wake nothing here: a sibling that wakes this store itself (ignoreNotifiesFrom). */
-  private readonly quiet = new Set<string>();
+  /**
+   * Senders whose NOTIFYs wake nothing here: this store (its subscriptions were woken when each of
+   * its appends committed) and siblings that wake it themselves (ignoreNotifiesFrom).
+   */
+  private readonly quiet: Set<string>;
 
   constructor(
     private readonly sql: SqlClient,
@@ -38,6 +41,7 @@ export class Wakeups {
     options: NotifierOptions = {},
   ) {
     this.notifier = new Notifier(sql, logger, options);
+    this.quiet = new Set([this.notifier.id]);
   }
 
   /** True while notifications from other processes can arrive. */
@@ -127,9 +131,8 @@ export class Wakeups {
     if (this.connecting || this.listener || this.closed || this.users === 0) return;
     this.connecting = this.sql
       .listen(NOTIFY_CHANNEL, {
-        // A NOTIFY of this store's own appends: its subscriptions were woken when each committed.
         onNotify: (payload) => {
-          if (payload !== this.notifier.id && !this.quiet.has(payload)) this.wake();
+          if (!this.quiet.has(payload)) this.wake();
         },
         onLost: (error) => {
           this.listener = undefined;
