@@ -11,7 +11,7 @@ import {
   WrongExpectedRevisionError,
 } from '../../gateways/event-store/errors.js';
 import type { EventStore, NewEvent, RecordedEvent, Subscription } from '../../gateways/event-store/port.js';
-import { START } from '../../gateways/event-store/position.js';
+import { START, comparePositions } from '../../gateways/event-store/position.js';
 import { uuidv7 } from '../../gateways/event-store/uuid.js';
 import type { EventStoreFixture, FixtureFactory } from './fixtures/fixture.js';
 
@@ -293,6 +293,29 @@ export function describeEventStoreContract(adapter: string, createFixture: Fixtu
         expect(await collect(store.readStream(bad))).toEqual([]);
         expect(await collect(store.readStream(taken))).toEqual([]);
         expect(await collect(store.readStream(ok2))).toHaveLength(2);
+      });
+
+      it('fails a wrong expected revision among ordinary appends (new streams, no retries) and stores the rest', async () => {
+        const [fresh, stale, missing, existing, any] = [freshStream(), freshStream(), freshStream(), freshStream(), freshStream()];
+        await store.append(stale, events(2));
+        await store.append(existing, events(1));
+        const outcomes = await store.appendMany([
+          { stream: fresh, events: events(2), options: { expectedRevision: 'no_stream' } },
+          { stream: stale, events: events(1), options: { expectedRevision: 0n } },
+          { stream: missing, events: events(1), options: { expectedRevision: 'exists' } },
+          { stream: existing, events: events(3), options: { expectedRevision: 0n } },
+          { stream: any, events: events(1) },
+        ]);
+        expect(outcomes.map((o) => (o.ok ? o.result.nextRevision : o.error.code))).toEqual([1n, 'WRONG_EXPECTED_REVISION', 'WRONG_EXPECTED_REVISION', 3n, 0n]);
+        const stale1 = outcomes[1]!;
+        expect(!stale1.ok && stale1.error instanceof WrongExpectedRevisionError && stale1.error.actual).toBe(1n);
+        expect(await collect(store.readStream(stale))).toHaveLength(2);
+        expect(await collect(store.readStream(missing))).toEqual([]);
+        const last = outcomes[4]!;
+        const stored = await collect(store.readStream(existing));
+        expect(stored.map((e) => e.revision)).toEqual([0n, 1n, 2n, 3n]);
+        expect(last.ok && outcomes[3]!.ok && comparePositions(outcomes[3]!.result.position, last.result.position)).toBeLessThan(0);
+        expect(outcomes[3]!.ok && stored[3]!.position).toBe(outcomes[3]!.ok && outcomes[3]!.result.position);
       });
 
       it('applies appends to one stream in the order given', async () => {

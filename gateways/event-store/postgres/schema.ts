@@ -11,7 +11,8 @@ import type { SqlClient } from '../../sql/port.js';
 
 export const NOTIFY_CHANNEL = 'chorus_events';
 // 5: the append functions always run generic plans (see es_append_locked).
-const SCHEMA_VERSION = 5;
+// 6: es_append_many writes the usual group by set, not append by append.
+const SCHEMA_VERSION = 6;
 const SCHEMA_LOCK = 'chorus:event-store:schema';
 
 const DDL = /* sql */ `
@@ -143,6 +144,11 @@ $fn$;
 -- stream's lock is taken first, in the order of the lock keys (so two groups cannot deadlock),
 -- then the appends run in the given order; each answers for itself (a wrong expected revision
 -- does not fail the others). Returns a row per append, by its index.
+--
+-- The usual group (each stream once, none deleted, no event id stored before) is written by set:
+-- one look-up of every stream's revision, one insert of every event, in the given order. Any other
+-- group (a retry, a stream twice, a deleted stream) goes append by append (es_append_locked),
+-- which tells those cases apart.
 create or replace function es_append_many(p_appends jsonb)
 returns table (idx int, status text, revision bigint, tx xid8, seq bigint)
 language plpgsql
@@ -151,12 +157,53 @@ as $fn$
 declare
   v_key bigint;
   v_append record;
+  v_streams text[];
 begin
   for v_key in
     select distinct hashtextextended(a->>'s', 0) from jsonb_array_elements(p_appends) a order by 1
   loop
     perform pg_advisory_xact_lock(v_key);
   end loop;
+  v_streams := array(select a->>'s' from jsonb_array_elements(p_appends) a);
+  if cardinality(v_streams) = (select count(distinct s) from unnest(v_streams) s)
+     and not exists (select 1 from es_tombstones t where t.stream_name = any (v_streams))
+     and not exists (
+       select 1 from es_events e
+        where e.event_id = any (array(
+          select (x->>'id')::uuid from jsonb_array_elements(p_appends) a, jsonb_array_elements(a->'ev') x))
+     ) then
+    return query
+      with a as (
+        select (x.n - 1)::int as i, x.a->>'s' as s, x.a->>'e' as e, x.a->'ev' as ev,
+               jsonb_array_length(x.a->'ev') as cnt,
+               coalesce((select max(m.revision) from es_events m where m.stream_name = x.a->>'s'), -1) as cur
+          from jsonb_array_elements(p_appends) with ordinality as x(a, n)
+      ), checked as (
+        select a.*,
+               not ((a.e = 'no_stream' and a.cur <> -1)
+                    or (a.e = 'exists' and a.cur = -1)
+                    or (a.e ~ '^[0-9]+$' and a.e::bigint <> a.cur)) as ok
+          from a
+      ), inserted as (
+        insert into es_events (event_id, stream_name, revision, event_type, data, metadata, occurred_at)
+        select (v.e->>'id')::uuid, c.s, c.cur + v.n, v.e->>'type', v.e->'data', v.e->'metadata',
+               (v.e->>'occurredAt')::timestamptz
+          from checked c, jsonb_array_elements(c.ev) with ordinality as v(e, n)
+         where c.ok
+         order by c.i, v.n
+        returning es_events.stream_name, es_events.seq
+      ), last as (
+        select inserted.stream_name, max(inserted.seq) as seq from inserted group by inserted.stream_name
+      )
+      select c.i,
+             case when c.ok then 'ok' else 'wrong_expected' end,
+             case when c.ok then c.cur + c.cnt else c.cur end,
+             case when c.ok then pg_current_xact_id() end,
+             l.seq
+        from checked c left join last l on l.stream_name = c.s
+       order by c.i;
+    return;
+  end if;
   for v_append in
     select x.a, (x.n - 1)::int as i from jsonb_array_elements(p_appends) with ordinality as x(a, n) order by x.n
   loop
