@@ -14,7 +14,7 @@
  */
 import * as Y from 'yjs';
 import { observeTouched } from '../../domain/playlist/document.js';
-import type { SqlExecutor } from '../../gateways/sql/port.js';
+import type { SqlExecutor, SqlParam } from '../../gateways/sql/port.js';
 
 export const PLAYLIST_DOCS_TABLES = {
   playlist_docs: (t: string) => /* sql */ `
@@ -181,10 +181,18 @@ export function applyUpdate(live: LiveDoc, update: Uint8Array): void {
 }
 
 /**
- * Writes what the batch did to the documents (their new updates, a new snapshot where the log has
- * grown to the last one's size) and keeps them in memory for the next batch.
+ * What a batch writes for its documents, for the caller's one statement (`docsWrite`): the new
+ * updates of each document and its row. A document whose log has grown to its last snapshot's size
+ * gets a new snapshot, written after that statement (`storeSnapshots`). Each document is kept in
+ * memory for the next batch.
  */
-export async function storeDocs(tx: SqlExecutor, tables: Tables, docs: Iterable<LiveDoc>): Promise<void> {
+export interface DocsWrite {
+  /** The parameters of `docsWriteCtes`, in order. */
+  params: SqlParam[];
+  snapshots: Array<{ playlistId: string; state: Uint8Array }>;
+}
+
+export function docsWrite(tables: Tables, docs: Iterable<LiveDoc>): DocsWrite {
   const cache = caches.get(tables)!;
   const log: Array<{ playlistId: string; seq: number; update: string }> = [];
   const rows: LiveDoc[] = [];
@@ -204,21 +212,41 @@ export async function storeDocs(tx: SqlExecutor, tables: Tables, docs: Iterable<
     rows.push(live);
     cache.set(live);
   }
-  if (log.length > 0) {
-    await tx.query(
-      `insert into ${tables.playlist_doc_updates} (playlist_id, seq, update)
-       select p, s, decode(u, 'base64') from unnest($1::text[], $2::bigint[], $3::text[]) as x(p, s, u)`,
-      [log.map((l) => l.playlistId), log.map((l) => l.seq), log.map((l) => l.update)],
-    );
-  }
-  await tx.query(
-    `insert into ${tables.playlist_docs} (playlist_id, seq, snapshot_seq, snapshot_bytes, log_bytes)
-     select * from unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])
-     on conflict (playlist_id) do update
-       set seq = excluded.seq, snapshot_seq = excluded.snapshot_seq, snapshot_bytes = excluded.snapshot_bytes, log_bytes = excluded.log_bytes`,
-    [rows.map((r) => r.playlistId), rows.map((r) => r.seq), rows.map((r) => r.snapshotSeq), rows.map((r) => r.snapshotBytes), rows.map((r) => r.logBytes)],
-  );
-  for (const { playlistId, state } of snapshots) {
+  return {
+    params: [
+      log.map((l) => l.playlistId),
+      log.map((l) => l.seq),
+      log.map((l) => l.update),
+      rows.map((r) => r.playlistId),
+      rows.map((r) => r.seq),
+      rows.map((r) => r.snapshotSeq),
+      rows.map((r) => r.snapshotBytes),
+      rows.map((r) => r.logBytes),
+    ],
+    snapshots,
+  };
+}
+
+/**
+ * The clauses of a WITH that write a `DocsWrite`, its parameters numbered from `from` (8 of them):
+ * the updates appended to the log, and each document's row.
+ */
+export function docsWriteCtes(tables: Tables, from: number): string {
+  const $ = (i: number) => `$${from + i}`;
+  return `doc_log as (
+      insert into ${tables.playlist_doc_updates} (playlist_id, seq, update)
+      select p, s, decode(u, 'base64') from unnest(${$(0)}::text[], ${$(1)}::bigint[], ${$(2)}::text[]) as x(p, s, u)
+    ), doc_rows as (
+      insert into ${tables.playlist_docs} (playlist_id, seq, snapshot_seq, snapshot_bytes, log_bytes)
+      select * from unnest(${$(3)}::text[], ${$(4)}::bigint[], ${$(5)}::bigint[], ${$(6)}::bigint[], ${$(7)}::bigint[])
+      on conflict (playlist_id) do update
+        set seq = excluded.seq, snapshot_seq = excluded.snapshot_seq, snapshot_bytes = excluded.snapshot_bytes, log_bytes = excluded.log_bytes
+    )`;
+}
+
+/** Writes the new snapshots of a `DocsWrite` (after its rows), and drops the log they cover. */
+export async function storeSnapshots(tx: SqlExecutor, tables: Tables, write: DocsWrite): Promise<void> {
+  for (const { playlistId, state } of write.snapshots) {
     await tx.query(`update ${tables.playlist_docs} set snapshot = decode($2, 'base64') where playlist_id = $1`, [playlistId, Buffer.from(state).toString('base64')]);
     await tx.query(`delete from ${tables.playlist_doc_updates} where playlist_id = $1 and seq <= (select snapshot_seq from ${tables.playlist_docs} where playlist_id = $1)`, [
       playlistId,

@@ -26,7 +26,7 @@ import type {
 import { assertNever } from '../../domain/shared/decider.js';
 import type { SqlExecutor } from '../../gateways/sql/port.js';
 import { eventTypes, sqlProjection, type Recorded } from '../projection.js';
-import { PLAYLIST_DOCS_TABLES, applyUpdate, openDocs, storeDocs } from './playlist-docs.js';
+import { PLAYLIST_DOCS_TABLES, applyUpdate, docsWrite, docsWriteCtes, openDocs, storeSnapshots } from './playlist-docs.js';
 
 /**
  * The edits only. Left out: a compaction only restates what the edits before it hold (it is built
@@ -102,37 +102,38 @@ async function apply(tx: SqlExecutor, events: readonly Recorded<Read>[], tables:
     }
   }
 
-  if (removals.length > 0) {
-    await tx.query(
-      `delete from ${tables.playlist_items} i using unnest($1::text[], $2::text[]) as r(playlist_id, entry_id)
-        where i.playlist_id = r.playlist_id and i.entry_id = r.entry_id`,
-      [removals.map((r) => r.playlistId), removals.map((r) => r.entryId)],
-    );
-  }
-  if (upserts.length > 0) {
-    await tx.query(
-      `insert into ${tables.playlist_items} (playlist_id, entry_id, track_id, pos, added_by, added_at)
-       select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+  // One statement writes the batch: entries gone, entries written, names, and the documents.
+  const docsWritten = docsWrite(tables, docs.values());
+  await tx.query(
+    `with removed as (
+       delete from ${tables.playlist_items} i using unnest($1::text[], $2::text[]) as r(playlist_id, entry_id)
+        where i.playlist_id = r.playlist_id and i.entry_id = r.entry_id
+     ), written as (
+       insert into ${tables.playlist_items} (playlist_id, entry_id, track_id, pos, added_by, added_at)
+       select * from unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
        on conflict (playlist_id, entry_id) do update
-         set track_id = excluded.track_id, pos = excluded.pos, added_by = excluded.added_by, added_at = excluded.added_at`,
-      [
-        upserts.map((u) => u.playlistId),
-        upserts.map((u) => u.entryId),
-        upserts.map((u) => u.trackId),
-        upserts.map((u) => u.pos),
-        upserts.map((u) => u.addedBy),
-        upserts.map((u) => u.addedAt),
-      ],
-    );
-  }
-  if (metas.length > 0) {
-    await tx.query(
-      `insert into ${tables.playlist_meta} (playlist_id, name, description) select * from unnest($1::text[], $2::text[], $3::text[])
-       on conflict (playlist_id) do update set name = excluded.name, description = excluded.description`,
-      [metas.map((m) => m.playlistId), metas.map((m) => m.name), metas.map((m) => m.description)],
-    );
-  }
-  await storeDocs(tx, tables, docs.values());
+         set track_id = excluded.track_id, pos = excluded.pos, added_by = excluded.added_by, added_at = excluded.added_at
+     ), metas as (
+       insert into ${tables.playlist_meta} (playlist_id, name, description) select * from unnest($9::text[], $10::text[], $11::text[])
+       on conflict (playlist_id) do update set name = excluded.name, description = excluded.description
+     ), ${docsWriteCtes(tables, 12)}
+     select 1`,
+    [
+      removals.map((r) => r.playlistId),
+      removals.map((r) => r.entryId),
+      upserts.map((u) => u.playlistId),
+      upserts.map((u) => u.entryId),
+      upserts.map((u) => u.trackId),
+      upserts.map((u) => u.pos),
+      upserts.map((u) => u.addedBy),
+      upserts.map((u) => u.addedAt),
+      metas.map((m) => m.playlistId),
+      metas.map((m) => m.name),
+      metas.map((m) => m.description),
+      ...docsWritten.params,
+    ],
+  );
+  await storeSnapshots(tx, tables, docsWritten);
 }
 
 /**
