@@ -70,7 +70,7 @@ export const DEFAULT_LIMITS: SyncLimits = {
   compactEvery: 500,
   maxUnstoredBytes: 64 * 1024 * 1024,
   maxUnstoredEdits: 50_000,
-  storeIntervalMs: 20,
+  storeIntervalMs: 50,
   closeTimeoutMs: 10_000,
   maxEntries: MAX_ENTRIES,
   maxDocumentBytes: 16 * 1024 * 1024,
