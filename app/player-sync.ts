@@ -63,7 +63,7 @@ export async function startPlayerSync(deps: PlayerSyncDeps): Promise<RunningPlay
     server.deliver(userId, after);
     if (!pubsub) return;
     const frame: PlayerFrame = { nodeId, sentAt: Date.now(), userId, state: after };
-    pubsub.publish(PLAYER_CHANNEL + userId, Buffer.from(JSON.stringify(frame)));
+    pubsub.publish(PLAYER_CHANNEL + userId, () => Buffer.from(JSON.stringify(frame)));
   });
   await pubsub?.subscribe(PLAYER_CHANNEL, (_channel, payload) => {
     let frame: PlayerFrame;

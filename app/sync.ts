@@ -109,10 +109,11 @@ function createHooks(deps: SyncDeps, now: () => Date, nodeId: string): SyncHooks
     countEdits: cache ? (userId, edits, windowSeconds) => cache.hit(SYNC_EDIT_KEYS + userId, windowSeconds, edits) : undefined,
 
     publish: pubsub
-      ? (playlistId, update) => {
-          const frame = encodeFanout({ nodeId, sentAt: Date.now(), update });
-          pubsub.publish(FANOUT_CHANNEL + playlistId, Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
-        }
+      ? (playlistId, update) =>
+          pubsub.publish(FANOUT_CHANNEL + playlistId, () => {
+            const frame = encodeFanout({ nodeId, sentAt: Date.now(), update });
+            return Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+          })
       : undefined,
   };
 }

@@ -15,7 +15,8 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 export interface PubSub {
-  publish(channel: string, payload: Buffer): void;
+  /** Publishes `payload` (built only when it is sent: a node alone builds nothing). */
+  publish(channel: string, payload: Buffer | (() => Buffer)): void;
   /** Calls `handler` for messages on channels starting with `prefix` (and longer than it). */
   subscribe(prefix: string, handler: (channel: string, payload: Buffer) => void): Promise<void>;
   close(): Promise<void>;
@@ -114,7 +115,7 @@ export function createRedisPubSub(url: string, keyPrefix: string, logger: Logger
       }
       counts.published += 1;
       const hellos = p?.hellos;
-      publisher.publish(keyPrefix + channel, payload).then(
+      publisher.publish(keyPrefix + channel, typeof payload === 'function' ? payload() : payload).then(
         (heard) => {
           if (!p) return;
           // Only this node heard it, and no one said hello since it was sent.
