@@ -1,15 +1,13 @@
 /** UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then random bits. Sortable by creation time. */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
+/**
+ * The random bits come from `randomUUID` (a version 4 id, whose generator draws from a cached
+ * batch of entropy: several times cheaper than `randomBytes(16)` per id): its 74 random bits past
+ * the version nibble, with the RFC variant it already carries, follow the time and the version 7.
+ */
 export function uuidv7(now: number = Date.now()): string {
-  const bytes = randomBytes(16);
-  let ms = now;
-  for (let i = 5; i >= 0; i -= 1) {
-    bytes[i] = ms % 256;
-    ms = Math.floor(ms / 256);
-  }
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const time = Math.floor(now).toString(16).padStart(12, '0').slice(-12);
+  const random = randomUUID();
+  return `${time.slice(0, 8)}-${time.slice(8)}-7${random.slice(15, 18)}-${random.slice(19)}`;
 }
