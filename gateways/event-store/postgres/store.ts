@@ -222,11 +222,13 @@ export class PostgresEventStore implements EventStore {
    * shared with readers asking for the same page while it is read or shortly after. The last page
    * is not: it depends on when it is read, and a reader that was just told of a commit must read
    * afresh. A reader that expects the last page (it is at the head) asks with `shared: false`, so
-   * that it does not wait for another reader's read of it only to read it again.
+   * that it does not wait for another reader's read of it only to read it again. A reader that
+   * says who it is (`reader`, a subscription catching up) keeps pace with the other readers of its
+   * filter, so that they share their pages (shared-pages.ts).
    */
-  async readPage(after: Position, limit: number, filter: EventFilter | undefined, options?: { shared?: boolean }): Promise<Page> {
+  async readPage(after: Position, limit: number, filter: EventFilter | undefined, options?: { shared?: boolean; reader?: object }): Promise<Page> {
     if (options?.shared === false) return this.queryPage(after, limit, filter);
-    return this.sharedPages.read(after, limit, filter, () => this.queryPage(after, limit, filter));
+    return this.sharedPages.read(after, limit, filter, () => this.queryPage(after, limit, filter), options?.reader);
   }
 
   private async queryPage(after: Position, limit: number, filter: EventFilter | undefined): Promise<Page> {

@@ -24,7 +24,7 @@ const RETRY_MIN_MS = 25;
 const RETRY_MAX_MS = 2_000;
 
 interface PageReader {
-  readPage(after: Position, limit: number, filter: EventFilter | undefined, options?: { shared?: boolean }): Promise<Page>;
+  readPage(after: Position, limit: number, filter: EventFilter | undefined, options?: { shared?: boolean; reader?: object }): Promise<Page>;
 }
 
 export interface PostgresSubscriptionOptions {
@@ -152,7 +152,7 @@ export class PostgresSubscription implements Subscription {
         joined = false;
 
         // Behind the window (catching up) or before there is one: pages from Postgres.
-        const read = ahead ?? { seen: this.wakeups.generation, page: this.reader.readPage(this.cursor, pageSize, filter, { shared: !atHead }) };
+        const read = ahead ?? { seen: this.wakeups.generation, page: this.reader.readPage(this.cursor, pageSize, filter, { shared: !atHead, reader: this }) };
         ahead = undefined;
         const seen = read.seen;
         let page: Page;
@@ -168,7 +168,7 @@ export class PostgresSubscription implements Subscription {
         const next = maxPosition(this.cursor, page.next);
         // Read ahead, unless the next page starts within the window.
         if (!page.exhausted && !tail.covers(next)) {
-          ahead = { seen: this.wakeups.generation, page: this.reader.readPage(next, pageSize, filter) };
+          ahead = { seen: this.wakeups.generation, page: this.reader.readPage(next, pageSize, filter, { reader: this }) };
           ahead.page.catch(() => undefined);
         }
         resumed();

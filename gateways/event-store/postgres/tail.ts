@@ -19,7 +19,7 @@ import type { Page } from './store.js';
 export const TAIL_MAX_EVENTS = 10_000;
 
 export interface TailPageReader {
-  readPage(after: Position, limit: number, filter: EventFilter | undefined, options?: { shared?: boolean }): Promise<Page>;
+  readPage(after: Position, limit: number, filter: EventFilter | undefined, options?: { shared?: boolean; reader?: object }): Promise<Page>;
 }
 
 /** What a subscription takes from the window. */
