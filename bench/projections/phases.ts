@@ -29,6 +29,8 @@ export interface PhaseReport {
   groups: Record<string, Totals>;
   /** Per cache projection: from asking to commit until its writes are queued (none since commits are one script each). */
   cacheWait: Record<string, Totals>;
+  /** Pages the store read from Postgres, pages readers took from another reader's read, and times a reader waited to keep together. */
+  pages?: { queried: number; shared: number; waits: number };
 }
 
 export interface Phases {
@@ -44,7 +46,8 @@ const GUARD_KEY = /^chorus:rm:(.+):g\d+:checkpoint$/;
 
 export function instrument(store: PostgresEventStore, sql: SqlClient, cache: Cache, projections: readonly Projection[]): Phases {
   let report = empty();
-  const add = (group: keyof PhaseReport, key: string, ms: number, events = 0) => {
+  let pagesAt = { ...store.pageCounts };
+  const add = (group: Exclude<keyof PhaseReport, 'pages'>, key: string, ms: number, events = 0) => {
     const totals = (report[group][key] ??= { calls: 0, events: 0, ms: 0 });
     totals.calls += 1;
     totals.events += events;
@@ -121,8 +124,10 @@ export function instrument(store: PostgresEventStore, sql: SqlClient, cache: Cac
   return {
     projections: projections.map(timed),
     take() {
-      const taken = report;
+      const now = { ...store.pageCounts };
+      const taken: PhaseReport = { ...report, pages: { queried: now.queried - pagesAt.queried, shared: now.shared - pagesAt.shared, waits: now.waits - pagesAt.waits } };
       report = empty();
+      pagesAt = now;
       return taken;
     },
   };

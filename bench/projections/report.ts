@@ -130,6 +130,7 @@ function readLines(phases: PhaseReport): string[] {
   const groups = Object.entries(phases.groups ?? {}).sort(([a], [b]) => Number.parseInt(a) - Number.parseInt(b));
   return [
     `  reads by filter: ${reads.join('; ')}`,
+    ...(phases.pages ? [`  pages read from Postgres ${formatRate(phases.pages.queried)}, taken from another reader's read ${formatRate(phases.pages.shared)}; a reader waited for a slower one ${formatRate(phases.pages.waits)} times`] : []),
     ...(other ? [`  other transactions ${OTHER}: ${formatRate(other.calls)}, ${seconds(other)} s`] : []),
     ...(groups.length > 0
       ? [`  group commits (one transaction, several SQL projections): ${groups.map(([n, t]) => `${n}: ${formatRate(t.calls)}, ${(t.ms / t.calls).toFixed(1)} ms each`).join('; ')}`]

@@ -32,12 +32,13 @@ describe('SharedPages: readers of one filter keep together', () => {
     const ahead = pages.read(at(4), 100, FILTER, query(4), fast).then(() => (fourth = true));
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(fourth).toBe(false);
-    expect(pages.waits).toBe(1);
+    expect(pages.counts.waits).toBe(1);
     // The slow reader takes page 1 (from memory): the fast one goes on.
     await pages.read(at(1), 100, FILTER, query(1), slow);
     await ahead;
     for (let i = 2; i <= 4; i += 1) await pages.read(at(i), 100, FILTER, query(i), slow);
     expect(reads).toEqual([0, 1, 2, 3, 4]);
+    expect(pages.counts).toMatchObject({ queried: 5, shared: 5 });
   });
 
   it('lets a reader go on once the slower one has asked for nothing for a while (done, or busy)', async () => {
@@ -50,7 +51,7 @@ describe('SharedPages: readers of one filter keep together', () => {
     const started = Date.now();
     await pages.read(at(2), 100, FILTER, query(2), fast);
     expect(Date.now() - started).toBeGreaterThanOrEqual(50);
-    expect(pages.waits).toBe(1);
+    expect(pages.counts.waits).toBe(1);
   });
 
   it('never holds a reader that says nothing of itself, nor readers of another filter', async () => {
@@ -60,6 +61,6 @@ describe('SharedPages: readers of one filter keep together', () => {
     for (let i = 0; i < 5; i += 1) await pages.read(at(i), 100, FILTER, query(i));
     const other = {};
     for (let i = 0; i < 5; i += 1) await pages.read(at(i), 100, { eventTypes: ['UserFollowed'] }, query(i), other);
-    expect(pages.waits).toBe(0);
+    expect(pages.counts.waits).toBe(0);
   });
 });

@@ -49,8 +49,8 @@ export class SharedPages {
   private events = 0;
   /** Per filter (and page size): where each reader that said who it is last asked to read, and when. */
   private readonly readers = new Map<string, Map<object, { after: Position; at: number }>>();
-  /** Times a reader waited for another one (for tests and status). */
-  waits = 0;
+  /** Pages read from Postgres, pages taken from another reader's read, and times a reader waited for another (for tests and benchmarks). */
+  readonly counts = { queried: 0, shared: 0, waits: 0 };
 
   constructor(
     private readonly maxAheadPages = MAX_AHEAD_PAGES,
@@ -66,19 +66,25 @@ export class SharedPages {
     let shared = this.pages.get(key);
     if (shared) {
       const page = await shared.read.catch(() => undefined);
-      if (page && !page.exhausted) return page;
+      if (page && !page.exhausted) return this.took(page);
     }
     if (!shared && reader && (await this.keepTogether(group, reader, after))) {
       // Another reader may have read it meanwhile.
       shared = this.pages.get(key);
       if (shared) {
         const page = await shared.read.catch(() => undefined);
-        if (page && !page.exhausted) return page;
+        if (page && !page.exhausted) return this.took(page);
       }
     }
+    this.counts.queried += 1;
     const read = query();
     if (!shared) this.share(key, group, after, read);
     return read;
+  }
+
+  private took(page: Page): Page {
+    this.counts.shared += 1;
+    return page;
   }
 
   private saw(group: string, reader: object, after: Position): void {
@@ -95,7 +101,7 @@ export class SharedPages {
     for (;;) {
       const behind = this.slowestBehind(group, reader, after);
       if (behind === undefined || this.pagesAfter(group, behind) < this.maxAheadPages) return waited;
-      if (!waited) this.waits += 1;
+      if (!waited) this.counts.waits += 1;
       waited = true;
       await sleep(WAIT_STEP_MS);
     }
