@@ -95,7 +95,7 @@ export function createPgClient(options: PgClientOptions): SqlClient {
 
   const names = options.prepareStatements === false ? undefined : new StatementNames();
   const run = async <Row extends object>(runner: pg.Pool | pg.PoolClient, text: string, params: readonly SqlParam[] | undefined): Promise<Row[]> => {
-    const values = params as unknown[] | undefined;
+    const values = params?.map((param) => (Array.isArray(param) ? arrayLiteral(param as readonly unknown[]) : param));
     // Only statements with parameters go through the extended protocol, where a name is possible.
     const name = values && names?.nameFor(text);
     if (!name) return (await runner.query<Row>(text, values)).rows;
@@ -252,4 +252,25 @@ export function createPgClient(options: PgClientOptions): SqlClient {
       }
     },
   };
+}
+
+/**
+ * A one-dimensional array parameter as Postgres's text form, as the driver would send it (every
+ * element quoted, `\` and `"` escaped, NULL for null), escaping only the elements that need it: the
+ * driver's own (two regular-expression replacements per element) was a twentieth of a projection
+ * rebuild's CPU, with 5,000-row batches sent as arrays.
+ */
+export function arrayLiteral(values: readonly unknown[]): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i += 1) {
+    if (i > 0) out += ',';
+    const value = values[i];
+    if (value === null || value === undefined) {
+      out += 'NULL';
+      continue;
+    }
+    const text = typeof value === 'string' ? value : String(value);
+    out += text.includes('"') || text.includes('\\') ? `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : `"${text}"`;
+  }
+  return `${out}}`;
 }

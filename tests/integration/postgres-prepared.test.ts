@@ -52,6 +52,13 @@ describe('pg client: prepared statements', () => {
     expect(await read()).toEqual([{ k: 1, a: 'one' }]);
   });
 
+  it('sends array parameters that come back element for element (quotes, backslashes, braces, commas, NULL, empty)', async () => {
+    const text = ['plain', 'a"b', 'c\\d', '\\"', '{x,y}', 'NULL', '', null, 'ünïcødé ✓', ' spaced '];
+    const [row] = await sql.query<{ t: Array<string | null>; n: number[] }>('select $1::text[] as t, $2::int[] as n', [text, [1, -2, 3]]);
+    expect(row!.t).toEqual(text);
+    expect(row!.n).toEqual([1, -2, 3]);
+  });
+
   it('prepares nothing when told not to', async () => {
     const plain = createPgClient({ connectionString: db.url, max: 1, prepareStatements: false });
     try {
