@@ -106,7 +106,13 @@ function createHooks(deps: SyncDeps, now: () => Date, nodeId: string): SyncHooks
     compact: (playlistId) => compactDocument(deps.store, playlistId, now()),
     tracksExist: async (trackIds) => new Set((await trackDurations(deps.sql, trackIds)).keys()),
 
-    countEdits: cache ? (userId, edits, windowSeconds) => cache.hit(SYNC_EDIT_KEYS + userId, windowSeconds, edits) : undefined,
+    countEdits: cache
+      ? (counts, windowSeconds) =>
+          cache.hitMany(
+            counts.map(({ userId, edits }) => ({ key: SYNC_EDIT_KEYS + userId, by: edits })),
+            windowSeconds,
+          )
+      : undefined,
 
     publish: pubsub
       ? (playlistId, update) =>

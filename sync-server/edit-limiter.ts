@@ -7,14 +7,20 @@
  * shared counter the limit holds per node.
  */
 
-/** Adds `edits` to a user's count in the shared window of `windowSeconds`; resolves to the count and the window's remaining seconds. */
-export type SharedEditCount = (userId: string, edits: number, windowSeconds: number) => Promise<{ count: number; resetInSeconds: number }>;
+/**
+ * Adds each user's `edits` to their count in the shared window of `windowSeconds`, all in one call;
+ * resolves to each count and its window's remaining seconds, in the same order.
+ */
+export type SharedEditCount = (
+  counts: ReadonlyArray<{ userId: string; edits: number }>,
+  windowSeconds: number,
+) => Promise<Array<{ count: number; resetInSeconds: number }>>;
 
 export const EDIT_WINDOW_SECONDS = 5;
 /**
- * How often a node adds what its buckets let through to the shared window: one command per active
- * user per flush, so Redis's work per edit falls as this grows; a user can overshoot the shared
- * window by at most what one node lets through in one interval.
+ * How often a node adds what its buckets let through to the shared window: one call per flush for
+ * every active user (one command on Redis), so Redis's work per edit falls as this grows; a user
+ * can overshoot the shared window by at most what one node lets through in one interval.
  */
 const FLUSH_MS = 500;
 
@@ -83,16 +89,19 @@ export class EditLimiter {
     const shared = this.shared;
     const cap = this.rate * EDIT_WINDOW_SECONDS + this.burst;
     this.flushing = true;
-    Promise.all(
-      flush.map(async ([userId, bucket, edits]) => {
-        const { count, resetInSeconds } = await shared(userId, edits, EDIT_WINDOW_SECONDS);
-        if (count > cap) {
+    shared(
+      flush.map(([userId, , edits]) => ({ userId, edits })),
+      EDIT_WINDOW_SECONDS,
+    )
+      .then((counts) =>
+        counts.forEach(({ count, resetInSeconds }, i) => {
+          if (count <= cap) return;
+          const [userId, bucket] = flush[i]!;
           bucket.overUntil = this.now() + resetInSeconds * 1_000;
           // Kept while refused, even if full.
           this.buckets.set(userId, bucket);
-        }
-      }),
-    )
+        }),
+      )
       // A shared counter that cannot be reached leaves the per-node buckets to decide.
       .catch((error: unknown) => this.onSharedError?.(error))
       .finally(() => (this.flushing = false));

@@ -4,6 +4,7 @@
  * knows nothing of Postgres, Redis or the event store.
  */
 import type { PlaylistChange } from '../domain/playlist/events.js';
+import type { SharedEditCount } from './edit-limiter.js';
 
 export type Access = { kind: 'granted'; canWrite: boolean } | { kind: 'not_found' } | { kind: 'forbidden' };
 
@@ -54,10 +55,11 @@ export interface SyncHooks {
   /** Which of these tracks are in the catalog (without it, every track is taken). */
   tracksExist?(trackIds: readonly string[]): Promise<ReadonlySet<string>>;
   /**
-   * Counts a user's edits in a window shared by every node (Redis): adds `edits`, answers the
-   * window's count (edit-limiter.ts). Without it, the edit rate is limited per node.
+   * Counts users' edits in a window shared by every node (Redis): adds each user's `edits`, answers
+   * each window's count, in the same order, in one round trip (edit-limiter.ts). Without it, the
+   * edit rate is limited per node.
    */
-  countEdits?(userId: string, edits: number, windowSeconds: number): Promise<{ count: number; resetInSeconds: number }>;
+  countEdits?: SharedEditCount;
   /** Tells other nodes about an update as soon as it is applied (best effort: they also follow the store). */
   publish?(playlistId: string, update: Uint8Array): void;
 }

@@ -139,6 +139,12 @@ export class MemoryCache implements Cache {
     return { count, resetInSeconds: Math.max(1, Math.ceil((this.expiries.get(key)! - this.now()) / 1000)) };
   }
 
+  async hitMany(hits: ReadonlyArray<{ key: string; by: number }>, windowSeconds: number): Promise<WindowCount[]> {
+    const counts: WindowCount[] = [];
+    for (const { key, by } of hits) counts.push(await this.hit(key, windowSeconds, by));
+    return counts;
+  }
+
   async get(key: string): Promise<string | null> {
     const value = this.live(key);
     return value?.kind === 'string' ? value.value : null;

@@ -62,10 +62,12 @@ export interface Cache {
   zScore(key: string, member: string): Promise<number | null>;
   /**
    * Counts `by` hits (0: just reads) in a fixed window: the key starts at 0 and expires
-   * `windowSeconds` after it was created (SET NX EX, INCRBY, TTL in one MULTI/EXEC). Rate limits
+   * `windowSeconds` after it was created (SET NX EX, INCRBY, TTL in one script). Rate limits
    * shared by every node use it.
    */
   hit(key: string, windowSeconds: number, by?: number): Promise<WindowCount>;
+  /** `hit` for several keys (each with its own `by`) in one round trip: the counts in the same order. */
+  hitMany(hits: ReadonlyArray<{ key: string; by: number }>, windowSeconds: number): Promise<WindowCount[]>;
   /** Deletes every key starting with `prefix`; returns how many. */
   deleteByPrefix(prefix: string): Promise<number>;
   /** Reachability check for /readyz. */

@@ -46,12 +46,26 @@ redis.call('SET', KEYS[1], ARGV[1])
 if failed then return 'ERR: ' .. failed end
 return 1`;
 
+/**
+ * Window counts (Cache#hit) for every key of KEYS, ARGV[1] the window's seconds and ARGV[i + 1] what
+ * to add to KEYS[i]: each key starts at 0 with the window as its expiry (SET NX EX), then INCRBY and
+ * TTL. Answers count and seconds left per key, flat. One command for any number of keys.
+ */
+const WINDOW_HITS = `
+local out = {}
+for i = 1, #KEYS do
+  redis.call('SET', KEYS[i], '0', 'EX', ARGV[1], 'NX')
+  out[2 * i - 1] = redis.call('INCRBY', KEYS[i], ARGV[i + 1])
+  out[2 * i] = redis.call('TTL', KEYS[i])
+end
+return out`;
+
 /** Members per ZADD of a zAddMany (a script's unpack takes a few thousand values at most). */
 const ZADD_CHUNK = 1_000;
 
 export class RedisCache implements Cache {
   readonly kind = 'redis';
-  private readonly client: Redis;
+  private readonly client: Redis & { windowHits(...args: Array<string | number>): Promise<number[]> };
   /** Guarded commits (one script each), on a connection of their own so that reads do not queue behind a large batch. */
   private readonly writes: Redis & { guardedBatch(args: string[]): Promise<number | string> };
   private readonly prefix: string;
@@ -59,7 +73,9 @@ export class RedisCache implements Cache {
   constructor(options: RedisCacheOptions) {
     this.prefix = options.keyPrefix ?? '';
     const settings = { keyPrefix: this.prefix, maxRetriesPerRequest: 3, lazyConnect: false };
-    this.client = new Redis(options.url, settings);
+    const client = new Redis(options.url, settings);
+    client.defineCommand('windowHits', { lua: WINDOW_HITS });
+    this.client = client as RedisCache['client'];
     const writes = new Redis(options.url, settings);
     writes.defineCommand('guardedBatch', { lua: GUARDED_BATCH });
     this.writes = writes as RedisCache['writes'];
@@ -117,11 +133,14 @@ export class RedisCache implements Cache {
   }
 
   async hit(key: string, windowSeconds: number, by = 1): Promise<WindowCount> {
-    const results = await reachable(() => this.client.multi().set(key, '0', 'EX', windowSeconds, 'NX').incrby(key, by).ttl(key).exec());
-    if (results === null) throw new Error('redis: the window count transaction was aborted');
-    const failed = results.find(([error]) => error);
-    if (failed) throw failed[0];
-    return { count: Number(results[1]![1]), resetInSeconds: Math.max(1, Number(results[2]![1])) };
+    const [count] = await this.hitMany([{ key, by }], windowSeconds);
+    return count!;
+  }
+
+  async hitMany(hits: ReadonlyArray<{ key: string; by: number }>, windowSeconds: number): Promise<WindowCount[]> {
+    if (hits.length === 0) return [];
+    const reply = await reachable(() => this.client.windowHits(hits.length, ...hits.map((h) => h.key), windowSeconds, ...hits.map((h) => h.by)));
+    return hits.map((_, i) => ({ count: Number(reply[2 * i]), resetInSeconds: Math.max(1, Number(reply[2 * i + 1])) }));
   }
 
   async deleteByPrefix(prefix: string): Promise<number> {

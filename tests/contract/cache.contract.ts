@@ -440,6 +440,22 @@ export function describeCacheContract(label: string, open: CacheFixtureFactory):
         expect((await cache.hit(k('other'), 60, 0)).count).toBe(0);
       });
 
+      it('hitMany counts several keys in one call, each by its own amount, in the windows hit uses', async () => {
+        await cache.hit(k('m1'), 60, 5);
+        const counts = await cache.hitMany(
+          [
+            { key: k('m1'), by: 2 },
+            { key: k('m2'), by: 3 },
+            { key: k('m3'), by: 0 },
+          ],
+          60,
+        );
+        expect(counts.map((c) => c.count)).toEqual([7, 3, 0]);
+        for (const c of counts) expect(c.resetInSeconds).toBeGreaterThanOrEqual(1);
+        expect((await fixture.other.hit(k('m2'), 60, 0)).count).toBe(3);
+        expect(await cache.hitMany([], 60)).toEqual([]);
+      });
+
       it('a window starts again once it has ended', async () => {
         await cache.hit(k('short'), 1);
         await cache.hit(k('short'), 1);

@@ -230,6 +230,8 @@ export function crashingCache(inner: Cache, life: CrashSwitch): Cache {
     zUnionRevRange: (keys: readonly string[], start: number, stop: number) => life.statement('cache zunion', () => inner.zUnionRevRange(keys, start, stop)),
     zScore: (key: string, member: string) => life.statement(`cache zscore ${key}`, () => inner.zScore(key, member)),
     hit: (key: string, windowSeconds: number, by?: number) => life.statement(`cache hit ${key}`, () => inner.hit(key, windowSeconds, by), true),
+    hitMany: (hits: ReadonlyArray<{ key: string; by: number }>, windowSeconds: number) =>
+      life.statement(`cache hits ${hits.map((h) => h.key).join(',')}`, () => inner.hitMany(hits, windowSeconds), true),
     deleteByPrefix: (prefix: string) => life.statement(`cache deleteByPrefix ${prefix}`, () => inner.deleteByPrefix(prefix)),
     ping: () => life.statement('cache ping', () => inner.ping()),
     close: () => inner.close(),
