@@ -16,10 +16,13 @@ export const SYNC_STEP_1 = syncProtocol.messageYjsSyncStep1;
 export const SYNC_STEP_2 = syncProtocol.messageYjsSyncStep2;
 export const SYNC_UPDATE = syncProtocol.messageYjsUpdate;
 
+/** The structs of a decoded update (decoded once, when the frame is read: the room reads their ids and tracks). */
+export type DecodedStructs = ReturnType<typeof Y.decodeUpdate>['structs'];
+
 export type Message =
   | { type: 'sync-step-1'; stateVector: Uint8Array }
-  | { type: 'sync-step-2'; update: Uint8Array }
-  | { type: 'update'; update: Uint8Array }
+  | { type: 'sync-step-2'; update: Uint8Array; structs: DecodedStructs }
+  | { type: 'update'; update: Uint8Array; structs: DecodedStructs }
   | { type: 'awareness'; update: Uint8Array }
   | { type: 'query-awareness' };
 
@@ -72,8 +75,8 @@ export function readMessage(frame: Uint8Array): Message {
           Y.decodeStateVector(payload);
           result = { type: 'sync-step-1', stateVector: payload };
         } else if (step === SYNC_STEP_2 || step === SYNC_UPDATE) {
-          Y.decodeUpdate(payload);
-          result = { type: step === SYNC_STEP_2 ? 'sync-step-2' : 'update', update: payload };
+          const { structs } = Y.decodeUpdate(payload);
+          result = { type: step === SYNC_STEP_2 ? 'sync-step-2' : 'update', update: payload, structs };
         } else {
           throw new ProtocolError(`unknown sync message ${step}`);
         }

@@ -21,7 +21,7 @@ import { Backoff } from '../gateways/backoff.js';
 import { ownAwareness, releaseAwareness } from './awareness.js';
 import { EditGate, EditRefusedError, type GateLimits } from './edit-gate.js';
 import type { Edit, SyncHooks } from './hooks.js';
-import { message, writeAwareness, writeSyncStep1, writeSyncStep2, writeUpdate, type Message } from './protocol.js';
+import { message, writeAwareness, writeSyncStep1, writeSyncStep2, writeUpdate, type DecodedStructs, type Message } from './protocol.js';
 import { StoreBackloggedError, type Pending, type StoreQueue } from './store-queue.js';
 
 export { StoreBackloggedError } from './store-queue.js';
@@ -168,7 +168,7 @@ export class Room {
           this.options.onDropped?.('viewer');
           return;
         }
-        return this.receiveUpdate(peer, received.update);
+        return this.receiveUpdate(peer, received.update, received.structs);
       case 'awareness': {
         const owned = ownAwareness(received.update, peer, this.awarenessOwners, this.options.maxAwarenessIds, this.doc.clientID, (id) =>
           this.awareness.meta.get(id)?.clock,
@@ -185,8 +185,7 @@ export class Room {
     }
   }
 
-  private receiveUpdate(peer: Peer, update: Uint8Array): void | Promise<void> {
-    const structs = Y.decodeUpdate(update).structs;
+  private receiveUpdate(peer: Peer, update: Uint8Array, structs: DecodedStructs): void | Promise<void> {
     const clients = new Set(structs.map((struct) => struct.id.client));
     const unknown = trackIdsIn(structs).filter((trackId) => !this.options.tracks.known(trackId));
     if (unknown.length === 0) return this.applyClientUpdate(peer, update, clients);
