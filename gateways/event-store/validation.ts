@@ -154,7 +154,48 @@ function toIsoTime(value: unknown, where: string): string {
  * Unicode text). Anything JSON.stringify would drop or change silently (undefined, functions, NaN,
  * Dates, class instances) is rejected.
  */
-function checkJson(value: unknown, path: string, ancestors: object[] = []): void {
+/** Throws InvalidInputError naming where `value` is not JSON; a valid value is passed over without building any path. */
+function checkJson(value: unknown, path: string): void {
+  if (isJson(value, [])) return;
+  explainJson(value, path);
+  throw invalidData(path, 'is not JSON');
+}
+
+/** Whether `value` is JSON that Postgres's jsonb can hold (the checks of explainJson, without paths). */
+function isJson(value: unknown, ancestors: object[]): boolean {
+  switch (typeof value) {
+    case 'string':
+      return !value.includes('\u0000') && isWellFormed(value);
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (ancestors.includes(value)) return false;
+      ancestors.push(value);
+      let ok = true;
+      if (Array.isArray(value)) {
+        for (const item of value) if (!(ok = isJson(item, ancestors))) break;
+      } else if (!isPlainObject(value)) ok = false;
+      else {
+        for (const key in value) {
+          if (!Object.hasOwn(value, key)) continue;
+          if (key.includes('\u0000') || !isWellFormed(key) || !isJson((value as Record<string, unknown>)[key], ancestors)) {
+            ok = false;
+            break;
+          }
+        }
+      }
+      ancestors.pop();
+      return ok;
+    }
+    default:
+      return false;
+  }
+}
+
+function explainJson(value: unknown, path: string, ancestors: object[] = []): void {
   switch (typeof value) {
     case 'string':
       if (value.includes('\u0000')) throw invalidData(path, 'contains a NUL character');
@@ -170,13 +211,13 @@ function checkJson(value: unknown, path: string, ancestors: object[] = []): void
       if (ancestors.includes(value)) throw invalidData(path, 'is circular');
       const next = [...ancestors, value];
       if (Array.isArray(value)) {
-        value.forEach((item, i) => checkJson(item, `${path}[${i}]`, next));
+        value.forEach((item, i) => explainJson(item, `${path}[${i}]`, next));
         return;
       }
       if (!isPlainObject(value)) throw invalidData(path, `is a ${value.constructor?.name ?? 'non-plain'} object`);
       for (const [key, item] of Object.entries(value)) {
         if (key.includes('\u0000') || !isWellFormed(key)) throw invalidData(path, 'has a key with a NUL character or a lone surrogate');
-        checkJson(item, `${path}.${key}`, next);
+        explainJson(item, `${path}.${key}`, next);
       }
       return;
     }
