@@ -46,7 +46,7 @@ const GUARD_KEY = /^chorus:rm:(.+):g\d+:checkpoint$/;
 
 export function instrument(store: PostgresEventStore, sql: SqlClient, cache: Cache, projections: readonly Projection[]): Phases {
   let report = empty();
-  let pagesAt = { ...store.pageCounts };
+  let pagesAt = { ...store.sharedPages.counts };
   const add = (group: Exclude<keyof PhaseReport, 'pages'>, key: string, ms: number, events = 0) => {
     const totals = (report[group][key] ??= { calls: 0, events: 0, ms: 0 });
     totals.calls += 1;
@@ -124,7 +124,7 @@ export function instrument(store: PostgresEventStore, sql: SqlClient, cache: Cac
   return {
     projections: projections.map(timed),
     take() {
-      const now = { ...store.pageCounts };
+      const now = { ...store.sharedPages.counts };
       const taken: PhaseReport = { ...report, pages: { queried: now.queried - pagesAt.queried, shared: now.shared - pagesAt.shared, waits: now.waits - pagesAt.waits } };
       report = empty();
       pagesAt = now;

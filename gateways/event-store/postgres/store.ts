@@ -140,7 +140,8 @@ export class PostgresEventStore implements EventStore {
   private readonly foreign: ForeignTransactions;
   private readonly appendContext: AppendContext;
   private readonly subscriptions = new Set<PostgresSubscription>();
-  private readonly sharedPages = new SharedPages();
+  /** Pages kept for readers asking for the same page (its `counts` show how many were shared). */
+  readonly sharedPages = new SharedPages();
   private closed = false;
 
   private constructor(
@@ -226,11 +227,6 @@ export class PostgresEventStore implements EventStore {
    * says who it is (`reader`, a subscription catching up) keeps pace with the other readers of its
    * filter, so that they share their pages (shared-pages.ts).
    */
-  /** Pages read from Postgres and pages one reader took from another's read (shared-pages.ts), so far. */
-  get pageCounts(): Readonly<{ queried: number; shared: number; waits: number }> {
-    return this.sharedPages.counts;
-  }
-
   async readPage(after: Position, limit: number, filter: EventFilter | undefined, options?: { shared?: boolean; reader?: object }): Promise<Page> {
     if (options?.shared === false) return this.queryPage(after, limit, filter);
     return this.sharedPages.read(after, limit, filter, () => this.queryPage(after, limit, filter), options?.reader);
