@@ -85,6 +85,8 @@ export class Room {
   private queue: Pending[] = [];
   /** Edits handed to the store and not yet answered. */
   private storing = 0;
+  /** Taken edits whose HTTP callers wait for the store call under way. */
+  private readonly awaited = new Set<Pending>();
   private editsSinceCompaction = 0;
   /** Bytes of the edits stored since the last compaction, and of the state it (or the load) had. */
   private bytesSinceCompaction = 0;
@@ -271,6 +273,7 @@ export class Room {
   take(): Array<{ edit: Edit; items: Pending[] }> {
     const batch = this.queue.splice(0);
     this.storing += batch.length;
+    for (const item of batch) if (item.waiter) this.awaited.add(item);
     const out: Array<{ edit: Edit; items: Pending[] }> = [];
     let group: Pending[] = [];
     let bytes = 0;
@@ -299,6 +302,7 @@ export class Room {
   /** Taken edits could not be stored now (the store failed): they go back to the front of the queue. */
   putBack(items: readonly Pending[]): void {
     this.storing -= items.length;
+    for (const item of items) this.awaited.delete(item);
     this.queue.unshift(...items);
   }
 
@@ -311,6 +315,7 @@ export class Room {
   stored(items: readonly Pending[], edits: number, position: string): void {
     this.storing -= items.length;
     for (const item of items) {
+      this.awaited.delete(item);
       item.waiter?.resolve(position);
       this.bytesSinceCompaction += item.update.byteLength;
     }
@@ -362,6 +367,7 @@ export class Room {
   /** Taken edits were refused for good (the store would refuse them again): they are dropped. */
   refused(items: readonly Pending[], error: Error): void {
     this.storing -= items.length;
+    for (const item of items) this.awaited.delete(item);
     for (const item of items) item.waiter?.reject(error);
   }
 
@@ -375,6 +381,12 @@ export class Room {
     // Relayed already: connected clients hold the edit and send it again when they reconnect.
     const error = new StoreBackloggedError('the sync server closed before it stored this edit; clients that received it may still store it: read the playlist before sending it again');
     for (const item of dropped) item.waiter?.reject(error);
+    // An HTTP caller whose edit is in the store call still under way is answered too: that call
+    // ends only when the database does (or is cancelled as the node closes its connections, after
+    // the HTTP server has let its requests finish). Its outcome is unknown to this node: the same
+    // answer, read before sending it again.
+    for (const item of this.awaited) item.waiter?.reject(error);
+    this.awaited.clear();
     return dropped.length;
   }
 

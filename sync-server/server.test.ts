@@ -219,6 +219,25 @@ describe('the sync server core, with in-memory hooks', { timeout: 15_000 }, () =
     expect(alice.provider.shouldConnect).toBe(false);
   });
 
+  it('answers an HTTP edit caught in a store call that never ends when it closes, so that the HTTP server can finish', async () => {
+    const world = await start({ closeTimeoutMs: 200 });
+    let hung = 0;
+    world.fake.hooks.store = () => {
+      hung += 1;
+      return new Promise<StoreOutcome[]>(() => undefined);
+    };
+    const edit = world.server.edit(PLAYLIST, 'alice', (doc) => rename(doc, 'never stored'));
+    const outcome = edit.then(
+      () => 'stored',
+      (error: unknown) => (error as Error).name,
+    );
+    await eventually(() => expect(hung).toBe(1));
+    const started = Date.now();
+    await world.server.close();
+    expect(await outcome).toBe('StoreBackloggedError');
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
   it('tries a compaction that was not stored again, even when no edit comes after it', async () => {
     const { open, fake } = await start({ compactEvery: 3 });
     fake.compactAnswers.push(false, false);
