@@ -35,6 +35,7 @@ export const ALONE_MS = 1_000;
 interface Prefix {
   prefix: string;
   pattern: string;
+  handler: (channel: string, payload: Buffer) => void;
   /** This node's subscriber is known to listen on the prefix (PUBLISH's count includes it). */
   subscribed: boolean;
   /** A PSUBSCRIBE for it is under way. */
@@ -60,13 +61,14 @@ export function createRedisPubSub(url: string, keyPrefix: string, logger: Logger
   const publisher = new Redis(url, { maxRetriesPerRequest: 1, enableAutoPipelining: true, connectionName: `${name}-pub` });
   const subscriber = new Redis(url, { connectionName: `${name}-sub` });
   for (const connection of [publisher, subscriber]) connection.on('error', (error) => logger.debug({ err: error }, 'redis pub/sub: connection error'));
-  const prefixes: Prefix[] = [];
+  /** The prefixes subscribed to, by their pattern (as Redis names the pattern a message matched). */
+  const byPattern = new Map<string, Prefix>();
   const counts = { published: 0, skipped: 0 };
   let closed = false;
 
   const prefixOf = (channel: string): Prefix | undefined => {
     let found: Prefix | undefined;
-    for (const p of prefixes) if (channel.startsWith(p.prefix) && (!found || p.prefix.length > found.prefix.length)) found = p;
+    for (const p of byPattern.values()) if (channel.startsWith(p.prefix) && (!found || p.prefix.length > found.prefix.length)) found = p;
     return found;
   };
 
@@ -90,19 +92,21 @@ export function createRedisPubSub(url: string, keyPrefix: string, logger: Logger
 
   // Until it listens again, PUBLISH's count no longer includes this node.
   subscriber.on('close', () => {
-    for (const p of prefixes) p.subscribed = false;
+    for (const p of byPattern.values()) p.subscribed = false;
   });
   subscriber.on('ready', () => {
     if (closed) return;
-    for (const p of prefixes) if (!p.subscribed && !p.pending) void listen(p);
+    for (const p of byPattern.values()) if (!p.subscribed && !p.pending) void listen(p);
   });
-  subscriber.on('pmessageBuffer', (_matched: Buffer, channelBytes: Buffer) => {
+  // One connection serves every prefix: a message goes to its pattern's handler, a hello (the bare
+  // prefix) only tells this node that another one listens there.
+  subscriber.on('pmessageBuffer', (matched: Buffer, channelBytes: Buffer, payload: Buffer) => {
+    const p = byPattern.get(matched.toString());
+    if (!p) return;
     const channel = channelBytes.toString().slice(keyPrefix.length);
-    const p = prefixOf(channel);
-    if (p && channel === p.prefix) {
-      p.hellos += 1;
-      p.aloneUntil = 0;
-    }
+    if (channel !== p.prefix) return p.handler(channel, payload);
+    p.hellos += 1;
+    p.aloneUntil = 0;
   });
 
   return {
@@ -126,16 +130,9 @@ export function createRedisPubSub(url: string, keyPrefix: string, logger: Logger
       );
     },
     async subscribe(prefix, handler) {
-      const p: Prefix = { prefix, pattern: `${keyPrefix}${prefix}`.replace(/[*?[\]\\]/g, '\\$&') + '*', subscribed: false, pending: false, aloneUntil: 0, hellos: 0 };
-      prefixes.push(p);
-      subscriber.on('pmessageBuffer', (matched: Buffer, channel: Buffer, payload: Buffer) => {
-        // One connection serves every subscription: each handler hears only its own pattern, and
-        // not the hellos.
-        if (matched.toString() !== p.pattern) return;
-        const name = channel.toString().slice(keyPrefix.length);
-        if (name === prefix) return;
-        handler(name, payload);
-      });
+      const pattern = `${keyPrefix}${prefix}`.replace(/[*?[\]\\]/g, '\\$&') + '*';
+      const p: Prefix = { prefix, pattern, handler, subscribed: false, pending: false, aloneUntil: 0, hellos: 0 };
+      byPattern.set(pattern, p);
       // Awaited for a moment only: a node that is up hears the others from its first edit, while
       // with Redis down start-up goes on (the nodes still meet through the stored events) and
       // ioredis subscribes once it connects.
