@@ -60,6 +60,9 @@ for i = 1, #KEYS do
 end
 return out`;
 
+/** Keys per WINDOW_HITS script: a busy node's flush of thousands of users runs as several short scripts. */
+const WINDOW_HITS_CHUNK = 1_000;
+
 /** Members per ZADD of a zAddMany (a script's unpack takes a few thousand values at most). */
 const ZADD_CHUNK = 1_000;
 
@@ -138,9 +141,13 @@ export class RedisCache implements Cache {
   }
 
   async hitMany(hits: ReadonlyArray<{ key: string; by: number }>, windowSeconds: number): Promise<WindowCount[]> {
-    if (hits.length === 0) return [];
-    const reply = await reachable(() => this.client.windowHits(hits.length, ...hits.map((h) => h.key), windowSeconds, ...hits.map((h) => h.by)));
-    return hits.map((_, i) => ({ count: Number(reply[2 * i]), resetInSeconds: Math.max(1, Number(reply[2 * i + 1])) }));
+    const counts: WindowCount[] = [];
+    for (let start = 0; start < hits.length; start += WINDOW_HITS_CHUNK) {
+      const chunk = hits.slice(start, start + WINDOW_HITS_CHUNK);
+      const reply = await reachable(() => this.client.windowHits(chunk.length, ...chunk.map((h) => h.key), windowSeconds, ...chunk.map((h) => h.by)));
+      chunk.forEach((_, i) => counts.push({ count: Number(reply[2 * i]), resetInSeconds: Math.max(1, Number(reply[2 * i + 1])) }));
+    }
+    return counts;
   }
 
   async deleteByPrefix(prefix: string): Promise<number> {

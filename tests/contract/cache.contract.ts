@@ -456,6 +456,13 @@ export function describeCacheContract(label: string, open: CacheFixtureFactory):
         expect(await cache.hitMany([], 60)).toEqual([]);
       });
 
+      it('hitMany answers thousands of keys in order (a busy node flushing every user at once)', async () => {
+        const hits = Array.from({ length: 2_500 }, (_, i) => ({ key: k(`many-${i}`), by: i % 7 }));
+        const counts = await cache.hitMany(hits, 60);
+        expect(counts.map((c) => c.count)).toEqual(hits.map((h) => h.by));
+        expect((await cache.hit(k('many-2499'), 60, 0)).count).toBe(2499 % 7);
+      });
+
       it('a window starts again once it has ended', async () => {
         await cache.hit(k('short'), 1);
         await cache.hit(k('short'), 1);
