@@ -367,8 +367,10 @@ export class Room {
   /** Taken edits were refused for good (the store would refuse them again): they are dropped. */
   refused(items: readonly Pending[], error: Error): void {
     this.storing -= items.length;
-    for (const item of items) this.awaited.delete(item);
-    for (const item of items) item.waiter?.reject(error);
+    for (const item of items) {
+      this.awaited.delete(item);
+      item.waiter?.reject(error);
+    }
   }
 
   private broadcast(frame: Uint8Array, except?: Peer): void {

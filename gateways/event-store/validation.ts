@@ -152,9 +152,9 @@ function toIsoTime(value: unknown, where: string): string {
  * Strict JSON: only null, booleans, finite numbers, strings, arrays and plain objects, no cycles,
  * and no NUL characters nor lone surrogates (Postgres jsonb cannot hold them, and they are not
  * Unicode text). Anything JSON.stringify would drop or change silently (undefined, functions, NaN,
- * Dates, class instances) is rejected.
+ * Dates, class instances) is rejected, with an InvalidInputError naming where; a valid value is
+ * checked without building any path (isJson), which is worked out only to explain a refusal.
  */
-/** Throws InvalidInputError naming where `value` is not JSON; a valid value is passed over without building any path. */
 function checkJson(value: unknown, path: string): void {
   if (isJson(value, [])) return;
   explainJson(value, path);
