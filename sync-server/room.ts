@@ -383,10 +383,8 @@ export class Room {
     // Relayed already: connected clients hold the edit and send it again when they reconnect.
     const error = new StoreBackloggedError('the sync server closed before it stored this edit; clients that received it may still store it: read the playlist before sending it again');
     for (const item of dropped) item.waiter?.reject(error);
-    // An HTTP caller whose edit is in the store call still under way is answered too: that call
-    // ends only when the database does (or is cancelled as the node closes its connections, after
-    // the HTTP server has let its requests finish). Its outcome is unknown to this node: the same
-    // answer, read before sending it again.
+    // Also the callers of the store call under way: it may end only when the node's connections are
+    // cancelled, after the HTTP server closes. Its outcome is unknown here: the same answer.
     for (const item of this.awaited) item.waiter?.reject(error);
     this.awaited.clear();
     return dropped.length;
