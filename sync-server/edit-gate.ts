@@ -1,15 +1,22 @@
 /**
- * The check every edit passes before the room's document, its peers, other nodes or the store see
- * it (STYLE.md habit 11): a copy of the document (the shadow) takes the edit first, in one
- * transaction with the rules of domain/playlist/document-rules.ts; what it accepts — the
- * transaction's own update, repairs included, with anything it deleted already collected — is what
- * the room applies. A refused edit leaves the shadow to be copied afresh from the room (which never
- * saw it).
+ * The room's document, and the check every edit passes before its peers, other nodes or the store
+ * see it (STYLE.md habit 11): an edit applies to the document in one transaction with the rules of
+ * domain/playlist/document-rules.ts, and only a transaction the rules accept reaches the room's
+ * `accepted` hook (it relays, publishes and stores what that hook gets: the transaction's own
+ * update, repairs included). An edit is applied once, as every Yjs server does.
  *
- * The shadow also holds what cannot be applied yet (updates whose dependencies have not arrived),
- * so the room only ever holds integrated, checked structs; past `maxPendingBytes` the edit is
- * refused. The document's size is kept under `maxDocumentBytes` (an estimate, measured exactly when
- * it passes the cap) and its entries under `maxEntries`.
+ * A refused transaction cannot be taken back out of a Yjs document: the document is then built
+ * again from what was accepted (`rebuild`), which the gate keeps encoded — the state at a
+ * checkpoint, and the updates of the transactions accepted since — and the room is handed the new
+ * document. A refusal costs a rebuild, O(document); an accepted edit costs nothing more than its
+ * apply (the checkpoint moves once the updates since weigh as much as it, so its cost is spread
+ * over the edits).
+ *
+ * The document also holds what cannot be applied yet (updates whose dependencies have not arrived,
+ * Yjs's pending structs), so whichever transaction later integrates them — a client's, or one of a
+ * trusted source (the store, another node) — checks them with their sender's rules; past
+ * `maxPendingBytes` the edit is refused. The document's size is kept under `maxDocumentBytes` (an
+ * estimate, measured exactly when it passes the cap) and its entries under `maxEntries`.
  */
 import * as Y from 'yjs';
 import { ENTRIES, META } from '../domain/playlist/document.js';
@@ -40,105 +47,222 @@ export interface Sender {
   trackExists(trackId: string): boolean;
 }
 
-const TRUSTED = Symbol('trusted');
+export interface GateHooks {
+  /**
+   * A transaction the rules accepted changed the document (called from Yjs's update event).
+   * `echo`: the sender of a client edit lacks part of it (what the server repaired, or what other
+   * clients sent that waited for it). `released`: a trusted update integrated content a client
+   * sent earlier that waited for it (Yjs's pending structs): that user's, to store like an edit.
+   */
+  accepted(update: Uint8Array, origin: unknown, transaction: Y.Transaction, echo: boolean, released: string | undefined): void;
+  /** The gate made the document anew (at the start, and after a refusal): it replaces the one before. */
+  replaced(doc: Y.Doc): void;
+}
+
+/** Updates accepted since the checkpoint are merged into it once they weigh this much, or as much as it. */
+const MIN_CHECKPOINT_BYTES = 64 * 1024;
+
+/** How one transaction is checked, and what its check found (set before Yjs emits its update). */
+interface Check {
+  context: EditRulesContext;
+  /** A client's edit (its pending bytes are capped), the server's (HTTP), or a trusted update that may release a client's. */
+  kind: 'client' | 'server' | 'trusted';
+  echo: boolean;
+  refused?: EditRefusedError;
+  /** What the change threw (the transaction is then dropped like a refused one, and this is thrown again). */
+  failure?: { error: unknown };
+  repaired?: boolean;
+}
 
 export class EditGate {
-  private shadow!: Y.Doc;
+  private current!: Y.Doc;
   private entryCount = 0;
   private entriesAdded = 0;
   private documentBytes = 0;
-  /** Who sent the client ids of updates still pending in the shadow (they are checked once they apply). */
-  private pendingAuthors = new Map<number, string>();
-  private captured: Uint8Array | undefined;
+  /** Who sent the client ids of updates still pending in the document (they are checked once they apply). */
+  private readonly pendingAuthors = new Map<number, string>();
+  /** What the rules accepted: the state at the checkpoint, and the updates accepted after it. */
+  private checkpoint: Uint8Array[];
+  private checkpointBytes: number;
+  private since: Uint8Array[] = [];
+  private sinceBytes = 0;
+  /** The check of the transaction under way (undefined: a trusted one while nothing is pending). */
+  private check: Check | undefined;
 
   constructor(
-    private readonly source: Y.Doc,
+    stored: readonly Uint8Array[],
     private readonly limits: GateLimits,
     private readonly textProblem: (text: string) => string | undefined,
+    private readonly hooks: GateHooks,
   ) {
-    this.copy();
+    this.checkpoint = [...stored];
+    this.checkpointBytes = byteLength(stored);
+    this.build(stored);
   }
 
-  /** An update the room took from a trusted source (the store, another node): the shadow follows. */
-  follow(update: Uint8Array): void {
-    Y.applyUpdate(this.shadow, update, TRUSTED);
-    this.documentBytes += update.byteLength;
+  get doc(): Y.Doc {
+    return this.current;
   }
 
   /**
-   * A client's update: the update for the room to apply (undefined when it adds nothing the room
-   * can apply yet), or EditRefusedError.
+   * `read` sees the document as accepted: without the updates that wait for their dependencies
+   * (unchecked until they apply). For what leaves the node whole: a sync answer, a compaction.
    */
-  receive(update: Uint8Array, sender: Sender, now: number): { update: Uint8Array | undefined; echo: boolean } {
+  settled<T>(read: (doc: Y.Doc) => T): T {
+    const store = this.current.store;
+    const { pendingStructs, pendingDs } = store;
+    if (!pendingStructs && !pendingDs) return read(this.current);
+    store.pendingStructs = null;
+    store.pendingDs = null;
+    try {
+      return read(this.current);
+    } finally {
+      store.pendingStructs = pendingStructs;
+      store.pendingDs = pendingDs;
+    }
+  }
+
+  /** An update from a trusted source (the store, another node): applied unchecked, except what it releases of a client's. */
+  follow(update: Uint8Array, origin: unknown): void {
+    if (this.pendingAuthors.size === 0) {
+      Y.applyUpdate(this.current, update, origin);
+      return;
+    }
+    const context = this.context((client) => this.pendingAuthors.get(client), undefined, Date.now());
+    try {
+      this.run(() => Y.applyUpdate(this.current, update), origin, { context, kind: 'trusted', echo: false });
+    } catch (error) {
+      if (!(error instanceof EditRefusedError)) throw error;
+      // What the client had sent is gone with the rebuild; the trusted update itself still applies.
+      Y.applyUpdate(this.current, update, origin);
+    }
+  }
+
+  /**
+   * A client's update, applied with `origin`; throws EditRefusedError (the document is then built
+   * again without it).
+   */
+  receive(update: Uint8Array, sender: Sender, now: number, origin: unknown): void {
     const hadPending = this.pendingBytes() > 0;
     for (const client of sender.clients) if (!this.pendingAuthors.has(client)) this.pendingAuthors.set(client, sender.userId);
     const authorOf = (client: number) => (sender.clients.has(client) ? sender.userId : this.pendingAuthors.get(client));
-    const out = this.run(() => Y.applyUpdate(this.shadow, update), { authorOf, trackExists: sender.trackExists, now, maxClockSkewMs: this.limits.maxClockSkewMs, textProblem: this.textProblem });
-    const pending = this.pendingBytes();
-    if (pending === 0) this.pendingAuthors.clear();
-    else if (pending > this.limits.maxPendingBytes) {
-      this.copy();
-      throw new EditRefusedError('too_large', `more than ${this.limits.maxPendingBytes} bytes of updates wait for changes that never arrived`);
-    }
-    // The sender lacks what the server rewrote, and what other clients sent that waited in the shadow.
-    return { update: out.update, echo: out.repaired || hadPending };
+    const context = this.context(authorOf, sender.trackExists, now);
+    this.run(() => Y.applyUpdate(this.current, update), origin, { context, kind: 'client', echo: hadPending });
+    if (this.pendingBytes() === 0) this.pendingAuthors.clear();
   }
 
   /** A change made by the server for `actorId` (the HTTP routes, which check the tracks themselves). */
-  change<T>(actorId: string, change: (doc: Y.Doc) => T, now: number): { result: T; update: Uint8Array | undefined } {
-    const own = this.shadow.clientID;
-    return this.run((doc) => change(doc), { authorOf: (client) => (client === own ? actorId : undefined), now, maxClockSkewMs: this.limits.maxClockSkewMs, textProblem: this.textProblem });
+  change<T>(actorId: string, change: (doc: Y.Doc) => T, now: number, origin: unknown): T {
+    const own = this.current.clientID;
+    const context = this.context((client) => (client === own ? actorId : this.pendingAuthors.get(client)), undefined, now);
+    return this.run(change, origin, { context, kind: 'server', echo: false });
   }
 
-  private run<T>(change: (doc: Y.Doc) => T, context: EditRulesContext): { result: T; update: Uint8Array | undefined; repaired: boolean } {
-    this.captured = undefined;
+  private context(authorOf: EditRulesContext['authorOf'], trackExists: EditRulesContext['trackExists'], now: number): EditRulesContext {
+    return { authorOf, trackExists, now, maxClockSkewMs: this.limits.maxClockSkewMs, textProblem: this.textProblem };
+  }
+
+  private run<T>(change: (doc: Y.Doc) => T, origin: unknown, check: Check): T {
     this.entriesAdded = 0;
-    let refused: EditRefusedError | undefined;
+    this.check = check;
     let result!: T;
-    let repaired = false;
     try {
-      this.shadow.transact((transaction) => {
-        result = change(this.shadow);
-        const verdict = checkEdit(this.shadow, transaction, context);
-        if (verdict.kind === 'refused') refused = new EditRefusedError('invalid', verdict.reason);
-        else {
-          applyRepairs(this.shadow, verdict.repairs);
-          repaired = verdict.repairs.length > 0;
+      this.current.transact((transaction) => {
+        try {
+          result = change(this.current);
+          const verdict = checkEdit(this.current, transaction, check.context);
+          if (verdict.kind === 'refused') check.refused = new EditRefusedError('invalid', verdict.reason);
+          else if (verdict.repairs.length > 0) {
+            applyRepairs(this.current, verdict.repairs);
+            check.repaired = true;
+          }
+        } catch (error) {
+          check.failure = { error };
         }
-      });
-    } catch (error) {
-      this.copy();
-      throw error;
+      }, origin);
+      // A transaction that changed nothing the document shows emits no update: its pending bytes are checked here.
+      check.refused ??= this.tooMuchPending(check);
+    } finally {
+      this.check = undefined;
     }
-    const update = this.captured as Uint8Array | undefined;
-    if (!refused && this.entriesAdded > 0 && this.entryCount > this.limits.maxEntries) {
-      refused = new EditRefusedError('too_large', `a playlist holds at most ${this.limits.maxEntries} entries`);
+    if (check.failure || check.refused) {
+      this.rebuild();
+      throw check.failure ? check.failure.error : check.refused;
     }
-    if (!refused && update && this.documentBytes + update.byteLength > this.limits.maxDocumentBytes) {
-      this.documentBytes = Y.encodeStateAsUpdate(this.shadow).byteLength;
-      if (this.documentBytes > this.limits.maxDocumentBytes) refused = new EditRefusedError('too_large', `a playlist's document holds at most ${this.limits.maxDocumentBytes} bytes`);
-    } else if (update) this.documentBytes += update.byteLength;
-    if (refused) {
-      this.copy();
-      throw refused;
+    return result;
+  }
+
+  /** Yjs's update event, before the room's: the last checks, then the room hears of what was accepted. */
+  private onUpdate(update: Uint8Array, origin: unknown, transaction: Y.Transaction): void {
+    const check = this.check;
+    if (check?.failure) return;
+    if (check && check.kind !== 'trusted') check.refused ??= this.tooMuchPending(check) ?? this.tooLarge(update);
+    else this.documentBytes += update.byteLength;
+    if (check?.refused) return;
+    this.keep(update);
+    const released = check?.kind === 'trusted' ? this.releasedBy(transaction) : undefined;
+    this.hooks.accepted(update, origin, transaction, check ? check.echo || check.repaired === true : false, released);
+  }
+
+  private tooMuchPending(check: Check): EditRefusedError | undefined {
+    if (check.kind !== 'client' || this.pendingBytes() <= this.limits.maxPendingBytes) return undefined;
+    return new EditRefusedError('too_large', `more than ${this.limits.maxPendingBytes} bytes of updates wait for changes that never arrived`);
+  }
+
+  private tooLarge(update: Uint8Array): EditRefusedError | undefined {
+    if (this.entriesAdded > 0 && this.entryCount > this.limits.maxEntries) {
+      return new EditRefusedError('too_large', `a playlist holds at most ${this.limits.maxEntries} entries`);
     }
-    return { result, update, repaired };
+    if (this.documentBytes + update.byteLength > this.limits.maxDocumentBytes) {
+      this.documentBytes = Y.encodeStateAsUpdate(this.current).byteLength;
+      if (this.documentBytes > this.limits.maxDocumentBytes) return new EditRefusedError('too_large', `a playlist's document holds at most ${this.limits.maxDocumentBytes} bytes`);
+      return undefined;
+    }
+    this.documentBytes += update.byteLength;
+    return undefined;
+  }
+
+  /** The user whose waiting content a trusted transaction integrated, if it did. */
+  private releasedBy(transaction: Y.Transaction): string | undefined {
+    for (const [client, userId] of this.pendingAuthors) {
+      if ((transaction.afterState.get(client) ?? 0) > (transaction.beforeState.get(client) ?? 0)) return userId;
+    }
+    return undefined;
+  }
+
+  /**
+   * An accepted update joins what a rebuild starts from. Once those weigh as much as the checkpoint,
+   * the document (as accepted) becomes the checkpoint: encoding it is O(document), spread over the
+   * edits that weigh as much (merging the updates instead is many times slower).
+   */
+  private keep(update: Uint8Array): void {
+    this.since.push(update);
+    this.sinceBytes += update.byteLength;
+    if (this.sinceBytes < Math.max(MIN_CHECKPOINT_BYTES, this.checkpointBytes)) return;
+    this.checkpoint = [this.settled((doc) => Y.encodeStateAsUpdate(doc))];
+    this.checkpointBytes = byteLength(this.checkpoint);
+    this.since = [];
+    this.sinceBytes = 0;
   }
 
   private pendingBytes(): number {
-    const store = this.shadow.store;
+    const store = this.current.store;
     return (store.pendingStructs?.update.byteLength ?? 0) + (store.pendingDs?.byteLength ?? 0);
   }
 
-  /** A fresh shadow from the room's document (at the start, and after a refusal). */
-  private copy(): void {
-    this.shadow?.destroy();
-    const shadow = new Y.Doc();
+  /** The document anew from what was accepted (after a refusal): the room is handed it, the old one is destroyed. */
+  private rebuild(): void {
+    const old = this.current;
+    this.build([...this.checkpoint, ...this.since]);
+    old.destroy();
+  }
+
+  private build(updates: readonly Uint8Array[]): void {
+    const doc = new Y.Doc();
     // Both maps declared before anything arrives, so that every update's changes meet these types.
-    shadow.getMap<unknown>(META);
-    const entries = shadow.getMap<unknown>(ENTRIES);
-    const state = Y.encodeStateAsUpdate(this.source);
-    Y.applyUpdate(shadow, state, TRUSTED);
+    doc.getMap<unknown>(META);
+    const entries = doc.getMap<unknown>(ENTRIES);
+    for (const update of updates) Y.applyUpdate(doc, update);
     entries.observe((event) => {
       for (const change of event.changes.keys.values()) {
         if (change.action === 'add') {
@@ -147,16 +271,17 @@ export class EditGate {
         } else if (change.action === 'delete') this.entryCount -= 1;
       }
     });
-    shadow.on('update', (update: Uint8Array, origin: unknown) => {
-      if (origin !== TRUSTED) this.captured = update;
-    });
-    this.shadow = shadow;
+    doc.on('update', (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction) => this.onUpdate(update, origin, transaction));
+    this.current = doc;
     this.entryCount = entries.size;
-    this.documentBytes = state.byteLength;
+    this.documentBytes = byteLength(updates);
     this.pendingAuthors.clear();
+    this.hooks.replaced(doc);
   }
 
   destroy(): void {
-    this.shadow.destroy();
+    this.current.destroy();
   }
 }
+
+const byteLength = (updates: readonly Uint8Array[]) => updates.reduce((sum, update) => sum + update.byteLength, 0);

@@ -7,8 +7,8 @@
  * room into one append (group commit across documents). Relaying first loses nothing: every client
  * keeps its edits and sends the server whatever it lacks when it reconnects. An HTTP edit is
  * answered only once it is stored. Updates that come from the store or from other nodes are only
- * relayed here. Transactions carry their origin ('client' | 'http' | 'store' | 'fanout' | 'load'),
- * and nothing that came from outside is stored or published again.
+ * relayed here, never stored or published again (unless one releases a client's edit that waited
+ * for it). Transactions carry their origin ('client' | 'http' | 'store' | 'fanout').
  */
 import type { Logger } from 'pino';
 import * as Y from 'yjs';
@@ -36,18 +36,16 @@ export interface Peer {
 }
 
 type Origin =
-  | { kind: 'client'; peer: Peer; echo: boolean }
+  | { kind: 'client'; peer: Peer }
   | { kind: 'http'; actorId: string; waiter: NonNullable<Pending['waiter']>; queued: boolean }
   | { kind: 'store' }
-  | { kind: 'fanout' }
-  | { kind: 'load' };
+  | { kind: 'fanout' };
 
 /** A compaction that was not stored is tried again after this (doubling up to 30 s) if no edit comes first. */
 const COMPACT_RETRY = { minMs: 1_000, maxMs: 30_000 };
 
 const STORE: Origin = { kind: 'store' };
 const FANOUT: Origin = { kind: 'fanout' };
-const LOAD: Origin = { kind: 'load' };
 
 /** The tracks of the catalog, as far as the server knows them (looked up through a hook). */
 export interface TrackLookup {
@@ -74,13 +72,13 @@ export interface RoomOptions {
 }
 
 export class Room {
-  readonly doc = new Y.Doc();
-  readonly awareness: awarenessProtocol.Awareness;
+  /** The peers' awareness states (a document of its own: the room's is replaced after a refused edit). */
+  readonly awareness = new awarenessProtocol.Awareness(new Y.Doc());
   readonly peers = new Set<Peer>();
   /** Which peer owns each awareness client id (awareness.ts). */
   private readonly awarenessOwners = new Map<number, Peer>();
-  private readonly tracker: ChangeTracker;
-  private gate!: EditGate;
+  private tracker!: ChangeTracker;
+  private gate!: EditGate; // the document, which every edit reaches through the rules
   /** Edits applied here and not yet handed to the store, oldest first. */
   private queue: Pending[] = [];
   /** Edits handed to the store and not yet answered. */
@@ -105,20 +103,22 @@ export class Room {
     private readonly logger: Logger,
     private readonly options: RoomOptions,
   ) {
-    this.tracker = new ChangeTracker(this.doc);
-    this.awareness = new awarenessProtocol.Awareness(this.doc);
     this.awareness.setLocalState(null);
+  }
+
+  /** The playlist's document (replaced after a refused edit: do not keep it). */
+  get doc(): Y.Doc {
+    return this.gate.doc;
   }
 
   async load(): Promise<void> {
     const stored = await this.hooks.load(this.playlistId);
-    for (const update of stored.updates) Y.applyUpdate(this.doc, update, LOAD);
     this.editsSinceCompaction = stored.editsSinceCompaction;
     this.stateBytes = stored.updates.reduce((sum, update) => sum + update.byteLength, 0);
-    this.gate = new EditGate(this.doc, this.options.gate, textProblem);
-    this.doc.on('update', (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction) =>
-      this.onUpdate(update, origin as Origin | undefined, transaction),
-    );
+    this.gate = new EditGate(stored.updates, this.options.gate, textProblem, {
+      accepted: (update, origin, transaction, echo, released) => this.onUpdate(update, origin as Origin | undefined, transaction, echo, released),
+      replaced: (doc) => (this.tracker = new ChangeTracker(doc)),
+    });
     this.awareness.on('update', ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }) => {
       const changed = [...added, ...updated, ...removed];
       const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed);
@@ -162,7 +162,7 @@ export class Room {
     this.lastActive = Date.now();
     switch (received.type) {
       case 'sync-step-1':
-        peer.send(message((e) => writeSyncStep2(e, this.doc, received.stateVector)));
+        peer.send(message((e) => this.gate.settled((doc) => writeSyncStep2(e, doc, received.stateVector))));
         return;
       case 'sync-step-2':
       case 'update':
@@ -172,7 +172,7 @@ export class Room {
         }
         return this.receiveUpdate(peer, received.update, received.structs);
       case 'awareness': {
-        const owned = ownAwareness(received.update, peer, this.awarenessOwners, this.options.maxAwarenessIds, this.doc.clientID, (id) =>
+        const owned = ownAwareness(received.update, peer, this.awarenessOwners, this.options.maxAwarenessIds, this.awareness.clientID, (id) =>
           this.awareness.meta.get(id)?.clock,
         );
         if (owned.dropped > 0) this.options.onAwarenessDropped?.(owned.dropped);
@@ -197,8 +197,8 @@ export class Room {
   }
 
   private applyClientUpdate(peer: Peer, update: Uint8Array, clients: ReadonlySet<number>): void {
-    const checked = this.gate.receive(update, { userId: peer.userId, clients, trackExists: (trackId) => this.options.tracks.known(trackId) }, Date.now());
-    if (checked.update) Y.applyUpdate(this.doc, checked.update, { kind: 'client', peer, echo: checked.echo } satisfies Origin);
+    const trackExists = (trackId: string) => this.options.tracks.known(trackId);
+    this.gate.receive(update, { userId: peer.userId, clients, trackExists }, Date.now(), { kind: 'client', peer } satisfies Origin);
   }
 
   /**
@@ -218,9 +218,7 @@ export class Room {
         waiter: { resolve: (position) => resolve({ result, position }), reject },
       };
       try {
-        const checked = this.gate.change(actorId, change, Date.now());
-        result = checked.result;
-        if (checked.update) Y.applyUpdate(this.doc, checked.update, origin);
+        result = this.gate.change(actorId, change, Date.now(), origin);
       } catch (error) {
         reject(error instanceof EditRefusedError ? new DomainError('VALIDATION_FAILED', error.message) : error);
         return;
@@ -235,15 +233,16 @@ export class Room {
    * fan-out brought first) changes nothing and is not relayed.
    */
   applyStored(update: Uint8Array, from: 'store' | 'fanout'): void {
-    Y.applyUpdate(this.doc, update, from === 'store' ? STORE : FANOUT);
+    this.gate.follow(update, from === 'store' ? STORE : FANOUT);
   }
 
-  private onUpdate(update: Uint8Array, origin: Origin | undefined, transaction: Y.Transaction): void {
+  /** A transaction the rules accepted (edit-gate.ts, GateHooks#accepted). */
+  private onUpdate(update: Uint8Array, origin: Origin | undefined, transaction: Y.Transaction, echo: boolean, released: string | undefined): void {
+    const changes = this.tracker.take(transaction);
     if (origin?.kind === 'client' || origin?.kind === 'http') {
-      const changes = this.tracker.take(transaction);
       const frame = message((e) => writeUpdate(e, update));
       if (origin.kind === 'client') {
-        this.broadcast(frame, origin.echo ? undefined : origin.peer);
+        this.broadcast(frame, echo ? undefined : origin.peer);
         this.enqueue({ update, changes, actorId: origin.peer.userId, peer: origin.peer, at: performance.now() });
       } else {
         origin.queued = true;
@@ -253,11 +252,13 @@ export class Room {
       this.hooks.publish?.(this.playlistId, update);
       return;
     }
-    this.tracker.take(transaction);
     if (origin?.kind === 'store') this.options.onFilled?.();
     if (origin?.kind === 'store' || origin?.kind === 'fanout') {
-      this.gate.follow(update);
       this.broadcast(message((e) => writeUpdate(e, update)));
+      if (released === undefined) return;
+      // A client's edit that waited for this update: stored and published like one (with what released it).
+      this.enqueue({ update, changes, actorId: released, at: performance.now() });
+      this.hooks.publish?.(this.playlistId, update);
     }
   }
 
@@ -338,7 +339,7 @@ export class Room {
       return;
     }
     clearTimeout(this.compactRetry);
-    const state = Y.encodeStateAsUpdate(this.doc);
+    const state = this.gate.settled((doc) => Y.encodeStateAsUpdate(doc));
     const counted = { edits: this.editsSinceCompaction, bytes: this.bytesSinceCompaction, stateBytes: this.stateBytes };
     this.editsSinceCompaction = 0;
     this.bytesSinceCompaction = 0;
@@ -395,6 +396,5 @@ export class Room {
     clearTimeout(this.compactRetry);
     this.gate?.destroy();
     this.awareness.destroy();
-    this.doc.destroy();
   }
 }
