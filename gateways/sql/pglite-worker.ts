@@ -9,12 +9,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { Reply, Request, WireError, WorkerData } from './pglite-protocol.js';
+import { PgliteStatements } from './pglite-statements.js';
 
 const port = parentPort!;
 const { dataDir } = workerData as WorkerData;
 if (dataDir) mkdirSync(dataDir, { recursive: true });
 
 const ready: Promise<PGlite> = PGlite.create(dataDir, { extensions: { pg_trgm } });
+const statements = ready.then((db) => new PgliteStatements(db));
 const transactions = new Map<number, { tx: Transaction; end(commit: boolean): void }>();
 const listeners = new Map<string, () => Promise<void>>();
 let nextTx = 1;
@@ -31,7 +33,7 @@ async function handle(db: PGlite, request: Request): Promise<unknown> {
   switch (request.op) {
     case 'query': {
       const runner = request.tx === undefined ? db : transaction(request.tx).tx;
-      return (await runner.query(request.text, request.params as unknown[] | undefined)).rows;
+      return (await statements).query(runner, request.text, request.params, request.tx !== undefined);
     }
     case 'exec': {
       const runner = request.tx === undefined ? db : transaction(request.tx).tx;

@@ -16,6 +16,7 @@ import {
   type SqlLock,
   type SqlParam,
 } from './port.js';
+import { PgliteStatements, type QueryRunner } from './pglite-statements.js';
 
 export interface PgliteClient extends SqlClient {
   readonly kind: 'pglite';
@@ -61,12 +62,12 @@ export async function createPgliteClient(dataDir?: string): Promise<PgliteClient
     }
   };
 
-  const executor = (runner: Pick<PGlite, 'query' | 'exec'>): SqlExecutor => ({
+  const statements = new PgliteStatements(db);
+  const executor = (runner: QueryRunner & Pick<PGlite, 'exec'>, inTransaction: boolean): SqlExecutor => ({
     async query<Row extends object>(text: string, params?: readonly SqlParam[]): Promise<Row[]> {
       guard();
       try {
-        const result = await runner.query<Row>(text, params as unknown[] | undefined);
-        return result.rows;
+        return (await statements.query(runner, text, params, inTransaction)) as Row[];
       } catch (error) {
         throw translate(error);
       }
@@ -81,7 +82,7 @@ export async function createPgliteClient(dataDir?: string): Promise<PgliteClient
     },
   });
 
-  const root = executor(db);
+  const root = executor(db, false);
   return {
     kind: 'pglite',
     query: root.query,
@@ -94,7 +95,7 @@ export async function createPgliteClient(dataDir?: string): Promise<PgliteClient
       try {
         return await db.transaction(async (tx) => {
           try {
-            return await work(executor(tx));
+            return await work(executor(tx, true));
           } catch (error) {
             workFailed = true;
             throw error;
