@@ -425,6 +425,33 @@ export function describeEventStoreContract(adapter: string, createFixture: Fixtu
         expect(await read({ streamPrefixes: [`${x}-`, `${y}-`], eventTypes: ['Nothing'] })).toEqual([]);
       });
 
+      it('filters by event type alone: in the global order, across pages, once each, reading and subscribing', async () => {
+        const t = tag();
+        const [a, b, c, d] = ['A', 'B', 'C', 'D'].map((name) => `${name}${t}`) as [string, string, string, string];
+        const head = await store.headPosition();
+        const subscription = store.subscribeToAll({ fromPosition: head, filter: { eventTypes: [c, d] } });
+        const sub = drain(subscription);
+        // Interleaved in one stream (a, b, a, c, a, ...), then another stream of d with a few b.
+        const cycle = [a, b, a, c, a];
+        const first = Array.from({ length: 2_500 }, (_, n) => event(cycle[n % cycle.length], { n }));
+        const second = Array.from({ length: 600 }, (_, n) => event(n % 100 === 7 ? b : d, { n }));
+        await store.append(freshStream(), first);
+        await visible(store, (await store.append(freshStream(), second)).position);
+        const order = [...first, ...second];
+        const expected = (types: string[]) => order.filter((e) => types.includes(e.type)).map((e) => e.id);
+        const read = async (types: string[]) => (await collect(store.readAll({ fromPosition: head, filter: { eventTypes: types } }))).map((e) => e.id);
+        expect(await read([a])).toEqual(expected([a]));
+        expect(await read([b, c])).toEqual(expected([b, c]));
+        expect(await read([d, b, b])).toEqual(expected([b, d]));
+        expect(await read([`Nothing${t}`])).toEqual([]);
+        const live = event(c, { n: -1 });
+        await store.append(freshStream(), [live]);
+        const wanted = [...expected([c, d]), live.id];
+        await sub.until((seen) => seen.length >= wanted.length, 20_000);
+        await subscription.close();
+        expect(sub.seen.map((e) => e.id)).toEqual(wanted);
+      });
+
       it('finds the few matching events among long runs of others, reading and subscribing', async () => {
         const category = `c${tag()}`;
         const head = await store.headPosition();

@@ -12,7 +12,7 @@ import type { SqlClient } from '../../sql/port.js';
 export const NOTIFY_CHANNEL = 'chorus_events';
 // 5: the append functions always run generic plans (see es_append_locked).
 // 6: es_append_many writes the usual group by set, not append by append.
-const SCHEMA_VERSION = 6;
+const SCHEMA_VERSION = 7;
 const SCHEMA_LOCK = 'chorus:event-store:schema';
 
 const DDL = /* sql */ `
@@ -35,6 +35,10 @@ create table if not exists es_events (
   constraint es_events_event_id_key unique (event_id),
   constraint es_events_stream_revision_key unique (stream_name, revision)
 );
+
+-- Reads filtered by event type (the projections' subscriptions) walk each type's events in the
+-- global order (read-page.ts). Added in schema version 7.
+create index if not exists es_events_type_position on es_events (event_type, transaction_id, seq);
 
 -- Deleted streams (rare). A stream's revision is not stored: it is the highest revision of its
 -- events, read through the (stream_name, revision) index while holding the stream's lock.

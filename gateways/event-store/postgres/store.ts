@@ -36,6 +36,7 @@ import {
   validateStreamName,
 } from '../validation.js';
 import { ForeignTransactions, horizonSql } from './horizon.js';
+import { EVENT_COLUMNS, pageQuery } from './read-page.js';
 import { appendManyPrepared, appendPrepared, actualRevision, type AppendContext } from './append.js';
 import { GroupAppender } from './appender.js';
 import { SharedPages, type Page } from './shared-pages.js';
@@ -79,51 +80,6 @@ interface EventRow {
 }
 
 export type { Page } from './shared-pages.js';
-
-const EVENT_COLUMNS = /* sql */ `
-  es_events.transaction_id::text as pos_tx, es_events.seq::text as pos_seq, es_events.event_id::text as id,
-  es_events.stream_name, es_events.revision::text as rev, es_events.event_type, es_events.data,
-  es_events.metadata, to_json(es_events.occurred_at at time zone 'UTC') as occurred_at`;
-
-/** With a filter, this many events are scanned per page, in position order, and then filtered. */
-const FILTER_WINDOW = 5_000;
-
-/**
- * One page: the events after the cursor (below the horizon) that pass the filter, walked in
- * primary key order — the planner cannot be tempted into sorting everything that follows — up to
- * the limit and, with a filter, within a window of the global order: `b` finds the window's last
- * event from the primary key alone (no window: $6 null). Nothing is materialised but the two
- * bounds, so a dense filter stops after about `limit` rows and a sparse one reads each row of the
- * window once. $1/$2 cursor, $3 limit, $4 stream LIKE patterns, $5 types, $6 window.
- */
-const READ_PAGE = /* sql */ `
-  with h as materialized (
-    select x.horizon,
-           coalesce((select m.transaction_id from es_events m order by m.transaction_id desc limit 1) >= x.horizon, false) as held_back
-      from (select ${horizonSql(7)} as horizon) x
-  ),
-  b as materialized (
-    select e.transaction_id, e.seq from es_events e
-     where $6::int is not null
-       and (e.transaction_id, e.seq) > ($1::text::xid8, $2::bigint)
-       and e.transaction_id < (select h.horizon from h)
-     order by e.transaction_id, e.seq
-     offset $6::int - 1 limit 1
-  )
-  select h.horizon::text as horizon, h.held_back, b.transaction_id::text || ':' || b.seq::text as window_end, m.*
-    from h
-    left join b on true
-    left join lateral (
-      select ${EVENT_COLUMNS}
-        from es_events
-       where (es_events.transaction_id, es_events.seq) > ($1::text::xid8, $2::bigint)
-         and es_events.transaction_id < h.horizon
-         and (es_events.transaction_id, es_events.seq) <= (coalesce(b.transaction_id, h.horizon), coalesce(b.seq, 0))
-         and ($4::text[] is null or es_events.stream_name like any ($4::text[]))
-         and ($5::text[] is null or es_events.event_type = any ($5::text[]))
-       order by es_events.transaction_id, es_events.seq
-       limit $3
-    ) m on true`;
 
 const DELETE_ATTEMPTS = 4;
 const READ_ATTEMPTS = 4;
@@ -241,20 +197,8 @@ export class PostgresEventStore implements EventStore {
 
   private async queryPageOnce(after: Position, limit: number, filter: EventFilter | undefined): Promise<Page> {
     const { major, minor } = parsePosition(after);
-    const filtered = Boolean(filter?.streamPrefixes?.length || filter?.eventTypes?.length);
-    const window = filtered ? Math.max(FILTER_WINDOW, limit) : null;
-    const rows = await this.sql.query<{ horizon: string; held_back: boolean; window_end: string | null } & Partial<EventRow>>(
-      READ_PAGE,
-      [
-        major.toString(),
-        minor.toString(),
-        limit,
-        filter?.streamPrefixes?.length ? filter.streamPrefixes.map(likePrefix) : null,
-        filter?.eventTypes?.length ? [...filter.eventTypes] : null,
-        window,
-        this.foreign.known,
-      ],
-    );
+    const query = pageQuery(major.toString(), minor.toString(), limit, filter?.streamPrefixes?.map(likePrefix), filter?.eventTypes, this.foreign.known);
+    const rows = await this.sql.query<{ horizon: string; held_back: boolean; window_end: string | null } & Partial<EventRow>>(query.text, query.params);
     const first = rows[0]!;
     const events = first.pos_tx === null || first.pos_tx === undefined ? [] : rows.map((row) => toRecorded(row as EventRow));
     const heldBack = first.held_back;
