@@ -4,6 +4,10 @@ const services = './tests/support/global-services.ts';
 
 export default defineConfig({
   test: {
+    // Two workers on two cores: most files wait on other processes (Postgres, Kafka, ffmpeg, Chorus
+    // children) more than they compute. The timing-sensitive projects, sync then browser, run after
+    // the rest, one file at a time (sequence.groupOrder).
+    maxWorkers: 2,
     projects: [
       {
         test: {
@@ -52,8 +56,9 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['tests/browser/**/*.test.ts'],
-          // One browser at a time: each file runs its own Chromium and Chorus.
+          // One browser at a time: each file runs its own Chromium and Chorus; after the sync files.
           fileParallelism: false,
+          sequence: { groupOrder: 2 },
           globalSetup: [services],
           testTimeout: 120_000,
           hookTimeout: 120_000,
@@ -74,8 +79,10 @@ export default defineConfig({
           name: 'sync',
           include: ['tests/sync/**/*.test.ts'],
           // Each file runs Chorus processes; one file at a time keeps their timings (access
-          // revocation within a second, latencies) about the server, not about the machine.
+          // revocation within a second, latencies) about the server, not about the machine: they run
+          // after the other projects.
           fileParallelism: false,
+          sequence: { groupOrder: 1 },
           globalSetup: [services],
           setupFiles: ['./tests/support/fast-check-setup.ts'],
           testTimeout: 180_000,

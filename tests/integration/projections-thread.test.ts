@@ -5,7 +5,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../app/config.js';
 import { ProjectionsThread } from '../../app/projections-thread.js';
 import { userStream } from '../../domain/user/events.js';
@@ -54,12 +54,19 @@ describe('projections in a thread of their own', () => {
   });
 
   it('runs every projection in the thread, and the main thread reports them as running', async () => {
-    const status = await projections.status();
-    expect(status.map((p) => p.name).sort()).toEqual(allProjections.map((p) => p.name).sort());
-    for (const p of status) {
-      const active = p.generations.find((g) => g.status === 'active');
-      expect(active?.runner?.state, p.name).toBe('running');
-    }
+    // The runners report as they start, each after reading its checkpoint: on a busy machine some
+    // come a little after the thread is ready.
+    await vi.waitFor(
+      async () => {
+        const status = await projections.status();
+        expect(status.map((p) => p.name).sort()).toEqual(allProjections.map((p) => p.name).sort());
+        for (const p of status) {
+          const active = p.generations.find((g) => g.status === 'active');
+          expect(active?.runner?.state, p.name).toBe('running');
+        }
+      },
+      { timeout: 10_000, interval: 50 },
+    );
   });
 
   it('answers read-your-writes as soon as the thread has applied an append made here (woken without a NOTIFY)', async () => {

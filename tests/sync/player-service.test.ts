@@ -173,10 +173,12 @@ describe('player service: appends of many users', () => {
     const a = node();
     const userIds: string[] = [];
     for (let i = 0; i < 6; i += 1) userIds.push(await playing(a.service));
-    // As from several sockets read in one turn: each command in a callback of its own.
+    // As from several sockets read in one turn: each command in a callback of its own, all in one
+    // phase of the event loop (timers of 0 ms may fall due in two turns when their creation spans
+    // a millisecond on a busy machine).
     const outcomes = await new Promise<Array<Awaited<ReturnType<PlayerService['execute']>>>>((resolve, reject) => {
       const started = userIds.map(
-        (userId) => new Promise<Awaited<ReturnType<PlayerService['execute']>>>((done) => setTimeout(() => done(a.service.execute(userId, { type: 'Pause', by: 'phone' })), 0)),
+        (userId) => new Promise<Awaited<ReturnType<PlayerService['execute']>>>((done) => setImmediate(() => done(a.service.execute(userId, { type: 'Pause', by: 'phone' })))),
       );
       Promise.all(started).then(resolve, reject);
     });
