@@ -1,13 +1,15 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 const services = './tests/support/global-services.ts';
 
 export default defineConfig({
   test: {
-    // Two workers on two cores: most files wait on other processes (Postgres, Kafka, ffmpeg, Chorus
-    // children) more than they compute. The timing-sensitive projects, sync then browser, run after
-    // the rest, one file at a time (sequence.groupOrder).
-    maxWorkers: 2,
+    // Vitest's default (cores - 1), but at least two: most files wait on other processes (Postgres,
+    // Kafka, ffmpeg, Chorus children) more than they compute, so on two cores one file at a time
+    // leaves them idle. The timing-sensitive projects, sync then browser, run after the rest, one
+    // file at a time (sequence.groupOrder).
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       {
         test: {
