@@ -61,7 +61,9 @@ export async function startPlaysPerHour(options: PlaysPerHourOptions): Promise<P
   const kafka = new Kafka({ clientId: 'plays-per-hour', brokers: [...options.brokers], logLevel: logLevel.ERROR });
   const admin = kafka.admin();
   await admin.connect();
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: options.sessionTimeoutMs ?? 30_000 });
+  // A fetch the broker holds open while there is nothing to read ends within a second (kafkajs's
+  // default is 5 s), so stopping, which waits for the fetch in flight, takes about a second.
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: options.sessionTimeoutMs ?? 30_000, maxWaitTimeInMs: 1_000 });
   const stats: Stats = { batches: 0, records: 0, counted: 0, duplicates: 0, skipped: 0 };
   let fail!: (error: Error) => void;
   const failed = new Promise<Error>((resolve) => (fail = resolve));

@@ -109,7 +109,10 @@ describe('example consumer: plays per hour', () => {
           await withTopic(brokers, topic, (publish) => publish(messages));
           const consumer = await startPlaysPerHour({ brokers: [brokers], databaseUrl: db.url, topic, groupId: `g-${topic}`, log: () => undefined });
           try {
-            await consumer.caughtUp({ timeoutMs: 60_000 });
+            // A consumer that stops with an error fails the run at once, with that error.
+            const crashed = consumer.failed.then((error) => Promise.reject(error));
+            crashed.catch(() => undefined); // a failure after the race is not an unhandled rejection
+            await Promise.race([consumer.caughtUp({ timeoutMs: 60_000 }), crashed]);
           } finally {
             await consumer.stop();
           }
@@ -122,7 +125,7 @@ describe('example consumer: plays per hour', () => {
       }),
       propertyParameters(3),
     );
-  });
+  }, 300_000); // three runs, each allowed 60 s to catch up
 
   it('keeps the table exact when the consumer process is killed with SIGKILL and started again', async () => {
     const brokers = harnessBrokers();
