@@ -41,7 +41,8 @@ describe('chorus CLI in embedded mode', () => {
     expect(artists).toEqual(['catalog-ar-nova', 'catalog-ar-quiet']);
   });
 
-  it('while a server holds the data folder, exits 1 naming the process that holds it', async () => {
+  // A server and four CLI processes, one after another, each opening PGlite: about 20 s on two cores beside another test file.
+  it('while a server holds the data folder, exits 1 naming the process that holds it', { timeout: 180_000 }, async () => {
     const server = await startChorusProcess({ CHORUS_DATA_DIR: dataDir, LOG_LEVEL: 'info', ...EMBEDDED });
     try {
       const pid = server.child.pid!;

@@ -25,7 +25,8 @@ describe('chorus usage', () => {
     }
   });
 
-  it('reports usage errors in one line on stderr with exit code 2', async () => {
+  // Eleven CLI processes at once: about 20 s on two cores beside another test file, more on a busier machine.
+  it('reports usage errors in one line on stderr with exit code 2', { timeout: 180_000 }, async () => {
     const cases: Array<[string[], string | RegExp]> = [
       [['frobnicate'], /^chorus: unknown command "frobnicate" \(commands: events, catalog import, library scan, audio attach, projections status, projections rebuild, recs rebuild, relay, kafka tail, users create, users list, users set-password, users set-role, users delete; see chorus --help\)$/],
       [['catalog', 'export'], /^chorus: unknown command "catalog export"/],
