@@ -16,7 +16,9 @@ const SMALL = fileURLToPath(new URL('../../fixtures/catalog/small.json', import.
 const EMBEDDED = { DATABASE_URL: '', ESDB_URL: '', REDIS_URL: '', KAFKA_BROKERS: '' };
 const run = (args: string[], env: Record<string, string>) => runChorusCli(args, { ...EMBEDDED, ...env });
 
-describe('chorus CLI in embedded mode', () => {
+// Each test runs CLI processes (and a server) one after another, each opening PGlite: 20-30 s each
+// on two cores beside another test file, so the default 60 s is too close.
+describe('chorus CLI in embedded mode', { timeout: 180_000 }, () => {
   let dataDir: string;
 
   beforeAll(async () => {
@@ -41,8 +43,7 @@ describe('chorus CLI in embedded mode', () => {
     expect(artists).toEqual(['catalog-ar-nova', 'catalog-ar-quiet']);
   });
 
-  // A server and four CLI processes, one after another, each opening PGlite: about 20 s on two cores beside another test file.
-  it('while a server holds the data folder, exits 1 naming the process that holds it', { timeout: 180_000 }, async () => {
+  it('while a server holds the data folder, exits 1 naming the process that holds it', async () => {
     const server = await startChorusProcess({ CHORUS_DATA_DIR: dataDir, LOG_LEVEL: 'info', ...EMBEDDED });
     try {
       const pid = server.child.pid!;

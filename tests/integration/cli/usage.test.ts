@@ -9,7 +9,9 @@ import { runChorusCli } from '../../support/cli.js';
 const NO_SERVERS = { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', ESDB_URL: '', REDIS_URL: '' };
 const run = (args: string[], env: Record<string, string> = {}) => runChorusCli(args, { ...NO_SERVERS, ...env });
 
-describe('chorus usage', () => {
+// Each test runs CLI processes (eleven at once in one): 10-30 s each on two cores beside another
+// test file, so the default 60 s is too close.
+describe('chorus usage', { timeout: 180_000 }, () => {
   it('prints help on stdout with exit code 0', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['--help'], /^Usage: chorus <command> \[options\]/],
@@ -25,8 +27,7 @@ describe('chorus usage', () => {
     }
   });
 
-  // Eleven CLI processes at once: about 20 s on two cores beside another test file, more on a busier machine.
-  it('reports usage errors in one line on stderr with exit code 2', { timeout: 180_000 }, async () => {
+  it('reports usage errors in one line on stderr with exit code 2', async () => {
     const cases: Array<[string[], string | RegExp]> = [
       [['frobnicate'], /^chorus: unknown command "frobnicate" \(commands: events, catalog import, library scan, audio attach, projections status, projections rebuild, recs rebuild, relay, kafka tail, users create, users list, users set-password, users set-role, users delete; see chorus --help\)$/],
       [['catalog', 'export'], /^chorus: unknown command "catalog export"/],
