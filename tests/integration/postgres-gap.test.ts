@@ -101,4 +101,28 @@ describe('postgres event store: a write that commits late is never skipped', () 
       await other.drop();
     }
   });
+
+  it('reads its own appends at once while transactions of another database start one after another', async () => {
+    // Other applications on the server: each transaction takes its id just before one of our
+    // appends, so it holds that append back until it is known to be another database's.
+    const other = await createTestDatabase('gap-others');
+    const elsewhere = Array.from({ length: 5 }, () => new pg.Client({ connectionString: other.url }));
+    await Promise.all(elsewhere.map((c) => c.connect()));
+    try {
+      await elsewhere[0]!.query('create table held_open (x int)');
+      for (const [i, client] of elsewhere.entries()) {
+        await client.query('begin');
+        await client.query('insert into held_open values ($1)', [i]);
+        const appended = await store.append('gap-one-after-another', [{ id: uuidv7(), type: 'Visible', data: { i } }]);
+        const read: RecordedEvent[] = [];
+        for await (const e of store.readAll({ filter: { streamPrefixes: ['gap-one-after-another'] } })) read.push(e);
+        expect(read.map((e) => e.data), `after append ${i}`).toEqual(Array.from({ length: i + 1 }, (_, j) => ({ i: j })));
+        expect(read.at(-1)!.position).toBe(appended.position);
+      }
+    } finally {
+      await Promise.all(elsewhere.map((c) => c.query('rollback').catch(() => undefined)));
+      await Promise.all(elsewhere.map((c) => c.end()));
+      await other.drop();
+    }
+  });
 });

@@ -2,6 +2,7 @@
  * The Postgres event store adapter: one SQL implementation behind the SqlClient port, run on a
  * PostgreSQL server (node `pg`) or on PGlite (embedded mode).
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { pino, type Logger } from 'pino';
 import { SqlConnectionError, type SqlClient } from '../../sql/port.js';
 import {
@@ -83,6 +84,8 @@ export type { Page } from './shared-pages.js';
 
 const DELETE_ATTEMPTS = 4;
 const READ_ATTEMPTS = 4;
+/** How long a read waits for a held-back end of the order to pass what had committed (readAll). */
+const HELD_BACK_READ_MS = 5_000;
 
 export class PostgresEventStore implements EventStore {
   private readonly logger: Logger;
@@ -157,18 +160,45 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
+  /**
+   * Every event committed before the read began, and perhaps some after. The end of the readable
+   * order (the horizon) can be held back by an older transaction still open — an append here, or
+   * one of another database not yet known to be foreign (horizon.ts learns those at most every
+   * 100 ms) — while events after it have committed: an append acknowledged to this caller, say.
+   * So a read that reaches a held-back end reads on, backing off, until the horizon has passed the
+   * newest transaction with events as it was then; after HELD_BACK_READ_MS it stops there and says so.
+   */
   async *readAll(options?: ReadAllOptions): AsyncGenerator<RecordedEvent> {
     validateReadAllOptions(options);
     let cursor = options?.fromPosition ?? START;
     let remaining = options?.maxCount ?? Number.POSITIVE_INFINITY;
+    let heldBack: { newest: bigint; until: number; wait: Backoff } | undefined;
     while (remaining > 0) {
       const limit = Math.min(this.pageSize, remaining);
       const page = await this.withRetries(READ_ATTEMPTS, () => this.readPage(cursor, limit, options?.filter));
       for (const event of page.events) yield event;
       remaining -= page.events.length;
-      if (page.exhausted) return;
       cursor = page.next;
+      if (!page.exhausted) continue;
+      if (!page.heldBack) return;
+      heldBack ??= { newest: await this.newestTransaction(), until: performance.now() + HELD_BACK_READ_MS, wait: new Backoff({ minMs: 2, maxMs: 100 }) };
+      // Past the horizon (page.next) lie only transactions newer than the newest when it was held back.
+      if (parsePosition(cursor).major > heldBack.newest) return;
+      if (performance.now() > heldBack.until) {
+        this.logger.warn({ horizon: cursor, newest: heldBack.newest.toString() }, `event store: a read stops at a transaction open for over ${HELD_BACK_READ_MS} ms; events committed after it are left out`);
+        return;
+      }
+      await delay(heldBack.wait.next());
+      if (this.closed) return;
     }
+  }
+
+  /** The transaction id of the newest events (0 with none). */
+  private async newestTransaction(): Promise<bigint> {
+    const [row] = await this.withRetries(READ_ATTEMPTS, () =>
+      this.sql.query<{ tx: string }>(`select coalesce((select transaction_id from es_events order by transaction_id desc limit 1), '0')::text as tx`),
+    );
+    return BigInt(row?.tx ?? '0');
   }
 
   /**
