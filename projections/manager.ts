@@ -134,7 +134,12 @@ export class Projections {
   private async waitForOne(name: string, position: Position, timeoutMs: number): Promise<boolean> {
     const generation = this.activeGeneration.get(name);
     const runner = generation === undefined ? undefined : this.runners.get(key(name, generation));
-    if (runner && runner.status().state === 'running') return runner.waitFor(position, timeoutMs);
+    const state = runner?.status().state;
+    if (runner && state === 'running') return runner.waitFor(position, timeoutMs);
+    if (runner && (state === 'starting' || state === 'waiting-for-lock')) {
+      // Not running yet: it answers once it has the lock, unless another process runs it meanwhile.
+      return firstTrue([runner.waitFor(position, timeoutMs), this.remote.wait(name, position, timeoutMs)]);
+    }
     const mirror = this.deps.mirror;
     if (generation !== undefined && mirror?.running(name, generation)) return mirror.waitFor(name, generation, position, timeoutMs);
     // Served by a runner in another process: watch its stored checkpoint.
@@ -269,6 +274,19 @@ export class Projections {
 }
 
 const key = (name: string, generation: number) => `${name}#${generation}`;
+
+/** True as soon as one of `waits` is; false once all are false. */
+function firstTrue(waits: ReadonlyArray<Promise<boolean>>): Promise<boolean> {
+  return new Promise((resolve) => {
+    let pending = waits.length;
+    for (const wait of waits) {
+      void wait.then((ok) => {
+        pending -= 1;
+        if (ok || pending === 0) resolve(ok);
+      });
+    }
+  });
+}
 
 export interface RebuildProgress {
   generation: number;

@@ -21,7 +21,8 @@ import { SqlConnectionError, type SqlClient, type SqlLock } from '../gateways/sq
 import type { SqlCommitGroup } from './commit-group.js';
 import { PoisonError, generationTarget, passPoison, writeBatch, type GenerationTarget } from './batch.js';
 import type { Projection } from './projection.js';
-import { CheckpointMovedError, listGenerations, noteCheckpoint, recordFailure } from './registry.js';
+import { CheckpointMovedError, listGenerations, recordFailure } from './registry.js';
+import { CheckpointCopy } from './checkpoint-copy.js';
 import { MAX_CONSECUTIVE_POISON, classifyApplyFailure, poisonSummary } from './poison.js';
 import { Backoff } from '../gateways/backoff.js';
 import { runLockedLoop } from '../gateways/sql/locked-loop.js';
@@ -58,7 +59,6 @@ export type { RunnerState, RunnerStatus } from './runner-status.js';
 const LOCK_RETRY_MS = 1_000;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5_000;
-const CACHE_STATUS_EVERY_MS = 1_000;
 const PROGRESS_PERSIST_MS = 250;
 const DEFAULT_BATCH_SIZE = 500;
 const DEFAULT_MAX_BATCH_SIZE = 5_000;
@@ -82,7 +82,8 @@ export class ProjectionRunner {
   private poisoned = 0;
   /** Poison events skipped since the last event applied. */
   private consecutivePoison = 0;
-  private lastCacheNote = 0;
+  /** The registry's copy of the checkpoint (cache projections). */
+  private readonly checkpointCopy: CheckpointCopy | undefined;
   private lastCommitAt = 0;
   private progressTimer: NodeJS.Timeout | undefined;
   /** The first flush failure of this run, for the loop to handle. */
@@ -106,6 +107,10 @@ export class ProjectionRunner {
     this.target = generationTarget(deps, projection, generation);
     this.waiters = new PositionWaiters((a, b) => deps.store.comparePositions(a, b));
     this.logger = deps.logger.child({ projection: projection.name, generation });
+    if (projection.kind === 'cache') {
+      const progress = () => ({ checkpoint: this.checkpoint, eventsApplied: this.eventsApplied });
+      this.checkpointCopy = new CheckpointCopy(deps.sql, projection.name, generation, progress, this.logger);
+    }
   }
 
   start(): void {
@@ -234,6 +239,9 @@ export class ProjectionRunner {
     } finally {
       await subscription.close();
       this.subscription = undefined;
+      // While the lock is still held: no other runner's copy is newer than this one.
+      await this.flushing.catch(() => undefined);
+      await this.checkpointCopy?.flush();
     }
     if (lockLost && !signal.aborted) throw new Error('lost the projection lock (its connection dropped)');
   }
@@ -340,10 +348,6 @@ export class ProjectionRunner {
   private async commitBatch(events: RecordedEvent[], to: Position): Promise<void> {
     this.lastCommitAt = performance.now();
     await writeBatch(this.target, events, this.checkpoint, to);
-    if (this.projection.kind === 'cache' && Date.now() - this.lastCacheNote >= CACHE_STATUS_EVERY_MS) {
-      this.lastCacheNote = Date.now();
-      await noteCheckpoint(this.deps.sql, this.projection.name, this.generation, to, this.eventsApplied + events.length).catch(() => undefined);
-    }
     this.checkpoint = to;
     if (events.length > 0) {
       this.eventsApplied += events.length;
@@ -351,6 +355,7 @@ export class ProjectionRunner {
       this.lastLagMs = Date.now() - Date.parse(events[events.length - 1]!.occurredAt);
       this.lastApplied = events[events.length - 1]!.position;
     }
+    this.checkpointCopy?.committed();
     this.advanceProcessed(to);
   }
 

@@ -2,10 +2,10 @@
  * The projection machinery on real Postgres and Redis, with small projections made for the test:
  * catch-up then live, checkpoints with the writes, one runner per generation, poison events skipped
  * (and broken projections stopped),
- * read-your-writes past filtered events, and rebuilds into a new generation.
+ * read-your-writes past filtered events and from another instance, and rebuilds into a new generation.
  */
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { PostgresEventStore } from '../../gateways/event-store/postgres/store.js';
 import type { NewEvent } from '../../gateways/event-store/port.js';
 import { uuidv7 } from '../../gateways/event-store/uuid.js';
@@ -17,11 +17,20 @@ import type { SqlClient } from '../../gateways/sql/port.js';
 import { Projections, ProjectionsBehindError } from '../../projections/manager.js';
 import type { CacheProjection, SqlProjection } from '../../projections/projection.js';
 import { listPoison } from '../../projections/poison.js';
-import { listGenerations } from '../../projections/registry.js';
+import { ensureRegistry, listGenerations } from '../../projections/registry.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { createTestRedis, TEST_REDIS_URL, type TestRedis } from '../support/redis.js';
 
-const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+/**
+ * What the code under test logs (info and up) is kept and printed when a test fails, so that a
+ * failure seen only in a busy CI run says what the runners did (TEST_LOG_LEVEL logs to stdout instead).
+ */
+const logged: string[] = [];
+const logger = process.env.TEST_LOG_LEVEL ? pino({ level: process.env.TEST_LOG_LEVEL }) : pino({ level: 'info' }, { write: (line: string) => void logged.push(line) });
+beforeEach(() => {
+  logged.length = 0;
+  onTestFailed(() => console.error(`what the failed test logged:\n${logged.join('')}`));
+});
 
 /**
  * Counts Ticked events per stream. Poison: an event whose data says `poison` (the code throws), or
@@ -138,6 +147,35 @@ describe.each([
       expect(await cache.zScore(second.cacheKeys('tick-cache')('by-stream'), 'tick-d')).toBe(3);
     } finally {
       await second.stop();
+    }
+  });
+
+  it('answers a caller in another instance up to the last of quick batches of a cache projection, and counts each event once', async () => {
+    // The cache holds the checkpoint; the registry's copy is what a process without the runner
+    // waits on (and what status shows): it is written at most once a second, and always the last.
+    await ensureRegistry(sql);
+    const stored = async () => (await listGenerations(sql, 'tick-cache')).find((g) => g.status === 'active');
+    const before = (await stored())?.eventsApplied ?? 0;
+    const a = new Projections({ store, sql, cache, logger, pollMs: 100 }, [cacheCounter]);
+    const b = new Projections({ store, sql, cache, logger, pollMs: 100 }, [cacheCounter]);
+    await a.start();
+    await until(async () => (await a.status())[0]!.generations[0]!.runner?.state === 'running');
+    await b.start();
+    try {
+      await until(async () => (await b.status())[0]!.generations[0]!.runner?.state === 'waiting-for-lock');
+      let last = '';
+      for (let i = 0; i < 4; i += 1) {
+        last = (await store.append('tick-i', [tick()])).position;
+        await a.waitFor(['tick-cache'], last, 5_000);
+      }
+      // b runs no runner: it waits on the registry's copy.
+      await b.waitFor(['tick-cache'], last, 5_000);
+      expect(await cache.zScore(b.cacheKeys('tick-cache')('by-stream'), 'tick-i')).toBe(4);
+      await a.stop();
+      expect((await stored())!.eventsApplied - before).toBe(4);
+    } finally {
+      await a.stop();
+      await b.stop();
     }
   });
 
