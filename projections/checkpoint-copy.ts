@@ -44,12 +44,15 @@ export class CheckpointCopy {
     );
   }
 
-  /** Writes a copy that is due now, and waits for the copies under way (the runner stops, or loses its lock). */
-  async flush(): Promise<void> {
+  /**
+   * The runner's run ends: a copy that is due is written now (or, with `write` false, after a lost
+   * lock, dropped: another runner may already have written a newer one); waits for the copies under way.
+   */
+  async flush(write = true): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
-      void this.write();
+      if (write) void this.write();
     }
     await this.writes;
   }

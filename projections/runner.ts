@@ -239,9 +239,9 @@ export class ProjectionRunner {
     } finally {
       await subscription.close();
       this.subscription = undefined;
-      // While the lock is still held: no other runner's copy is newer than this one.
+      // The last copy, while the lock is held: no other runner's is newer (none after a lost lock).
       await this.flushing.catch(() => undefined);
-      await this.checkpointCopy?.flush();
+      await this.checkpointCopy?.flush(!lockLost);
     }
     if (lockLost && !signal.aborted) throw new Error('lost the projection lock (its connection dropped)');
   }
