@@ -41,6 +41,32 @@ function loop(sql: Pick<SqlClient, 'tryLock'>, overrides: Partial<LockedLoop> & 
 }
 
 describe('runLockedLoop', () => {
+  it('starts the backoff over after a run that lasted healthyRunMs before it failed, not after quick failures', async () => {
+    const sql = lockTable();
+    const controller = new AbortController();
+    const backoff = new Backoff({ minMs: 1, maxMs: 64 });
+    const steps: number[] = [];
+    let runs = 0;
+    await runLockedLoop(
+      loop(sql, {
+        signal: controller.signal,
+        backoff,
+        healthyRunMs: 200,
+        run: async () => {
+          runs += 1;
+          if (runs === 3) await new Promise((resolve) => setTimeout(resolve, 300));
+          throw new Error(`run ${runs}`);
+        },
+        failed: (): AfterFailure => {
+          steps.push(backoff.stepMs);
+          return runs < 4 ? 'retry' : 'stop';
+        },
+      }),
+    );
+    // The step each failure found: doubling after quick failures, back to none after the long run.
+    expect(steps).toEqual([0, 1, 0, 1]);
+  });
+
   it('runs the job in one loop while the other stands by, which takes over once the first stops', async () => {
     const sql = lockTable();
     const first = new AbortController();

@@ -3,11 +3,15 @@
  * for an advisory lock; without it, stand by and ask again; with it, run the job until it ends,
  * fails or the loop is stopped, then let go of the lock. A failure waits the backoff (jittered,
  * doubling) before the next round, unless the job says to stop; a job's failure waits with the
- * lock still held. A run that ends without failing starts the backoff over.
+ * lock still held. A run that ends without failing starts the backoff over, and so does one that
+ * fails after running for a while (healthyRunMs): a job that runs for days would otherwise wait
+ * longer after each passing failure, up to the longest step, however rare they are.
  */
 import type { Backoff } from '../backoff.js';
 import { sleep } from '../sleep.js';
 import type { SqlClient, SqlLock } from './port.js';
+
+const HEALTHY_RUN_MS = 10_000;
 
 /** What to do after a failure: try again after the backoff, stand by (ask for the lock later), or stop. */
 export type AfterFailure = 'retry' | 'standby' | 'stop';
@@ -22,6 +26,8 @@ export interface LockedLoop {
   backoff: Backoff;
   /** Runs before each request for the lock (creating tables, say); a failure counts as the lock's. */
   prepare?: () => Promise<void>;
+  /** A run that lasted this long before it failed was healthy: the backoff starts over (default 10 s). */
+  healthyRunMs?: number;
   /** Runs the job while the lock is held. */
   run(lock: SqlLock): Promise<void>;
   /** Another process holds the lock (called every time it is found taken). */
@@ -56,10 +62,12 @@ export async function runLockedLoop(loop: LockedLoop): Promise<void> {
       }
       continue;
     }
+    const started = performance.now();
     try {
       await loop.run(lock);
       loop.backoff.reset();
     } catch (error) {
+      if (performance.now() - started >= (loop.healthyRunMs ?? HEALTHY_RUN_MS)) loop.backoff.reset();
       next = await loop.failed(error, 'run');
       if (next === 'stop') return;
       // Waits still holding the lock: this process stays the one that runs the job.
