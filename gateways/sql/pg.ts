@@ -36,6 +36,18 @@ const BEGIN_NO_FLUSH_WAIT = 'BEGIN; SET LOCAL synchronous_commit = off';
 /** How long close() lets running statements finish before it cancels them. */
 const CLOSE_GRACE_MS = 2_000;
 
+/**
+ * Whether a session of this database holds the advisory lock tryLock takes for $1. pg_locks shows
+ * a bigint key as two oids: its high 32 bits (classid) and its low 32 bits (objid), objsubid 1.
+ */
+const LOCK_HELD_SQL = `select exists (
+  select 1 from pg_locks
+  where locktype = 'advisory' and granted and objsubid = 1
+    and database = (select oid from pg_database where datname = current_database())
+    and classid = ((hashtextextended($1, 0) >> 32) & 4294967295)::oid
+    and objid = (hashtextextended($1, 0) & 4294967295)::oid
+) as held`;
+
 /** SQLSTATE classes that mean the connection, not the statement, failed. */
 const CONNECTION_STATES = /^(08|57P0[1-3])/;
 
@@ -211,6 +223,14 @@ export function createPgClient(options: PgClientOptions): SqlClient {
     },
 
     async tryLock(name: string): Promise<SqlLock | undefined> {
+      // A process standing by asks every second or so, for each job: looking first (on a pooled
+      // connection) spares the server a new connection, and its process, while another holds it.
+      try {
+        const { rows } = await pool.query<{ held: boolean }>(LOCK_HELD_SQL, [name]);
+        if (rows[0]?.held) return undefined;
+      } catch (error) {
+        throw translatePgError(error);
+      }
       // A session-level advisory lock lives as long as its connection: it gets one of its own.
       const client = new pg.Client({ ...config, application_name: `${config.application_name}:lock` });
       let signalLost!: () => void;
