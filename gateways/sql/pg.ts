@@ -225,12 +225,8 @@ export function createPgClient(options: PgClientOptions): SqlClient {
     async tryLock(name: string): Promise<SqlLock | undefined> {
       // A process standing by asks every second or so, for each job: looking first (on a pooled
       // connection) spares the server a new connection, and its process, while another holds it.
-      try {
-        const { rows } = await pool.query<{ held: boolean }>(LOCK_HELD_SQL, [name]);
-        if (rows[0]?.held) return undefined;
-      } catch (error) {
-        throw translatePgError(error);
-      }
+      const [look] = await poolExecutor.query<{ held: boolean }>(LOCK_HELD_SQL, [name]);
+      if (look?.held) return undefined;
       // A session-level advisory lock lives as long as its connection: it gets one of its own.
       const client = new pg.Client({ ...config, application_name: `${config.application_name}:lock` });
       let signalLost!: () => void;
