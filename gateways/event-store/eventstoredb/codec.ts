@@ -30,7 +30,7 @@ export interface StoredEvent {
   position?: EsdbPosition;
 }
 
-export function toEventData(event: PreparedEvent): EventData {
+export function toEventData(event: Pick<PreparedEvent, 'id' | 'type' | 'data' | 'metadata' | 'occurredAt'>): EventData {
   return jsonEvent({
     id: event.id,
     type: event.type,

@@ -38,7 +38,7 @@ const APPEND_ATTEMPTS = 4;
 
 /** One prepared append: stored, or refused with the port's error. */
 export async function appendPrepared(context: AppendContext, batch: PreparedAppend): Promise<AppendResult> {
-  const payload = JSON.stringify(batch.events);
+  const payload = appendPayload(batch.events);
   const expected = String(batch.expectedRevision);
   const row = await withAppendRetries(context, async () => {
     try {
@@ -66,6 +66,22 @@ export async function appendPrepared(context: AppendContext, batch: PreparedAppe
     default:
       throw new Error(`es_append returned an unknown status ${row.status}`);
   }
+}
+
+/**
+ * The batch as the append functions read it (a JSON array of {id, type, data, metadata,
+ * occurredAt}), put together from the JSON text the checks made. The id (a lower-case UUID), the
+ * type (letters, digits and _.-) and the time (an ISO string) are quoted as they are: the checks
+ * allow no character in them that JSON would escape.
+ */
+export function appendPayload(events: readonly PreparedEvent[]): string {
+  let out = '[';
+  for (let i = 0; i < events.length; i += 1) {
+    const e = events[i]!;
+    if (i > 0) out += ',';
+    out += `{"id":"${e.id}","type":"${e.type}","data":${e.dataJson},"metadata":${e.metadataJson},"occurredAt":"${e.occurredAt}"}`;
+  }
+  return `${out}]`;
 }
 
 /**
