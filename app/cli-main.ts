@@ -77,8 +77,8 @@ function cliContext(options: CliOptions, stdout: Writable, stderr: Writable): Cl
       }
       return {
         name,
-        start(storage: CliStorage, relayLogger) {
-          const running = startRelay({ config, store: storage.events, sql: storage.sql, logger: relayLogger, env: process.env });
+        async start(storage: CliStorage, relayLogger) {
+          const running = await startRelay({ config, store: storage.events, sql: storage.sql, logger: relayLogger, env: process.env });
           return { snapshot: () => running.relay.snapshot(), stop: () => running.stop() };
         },
       };

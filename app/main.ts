@@ -99,7 +99,7 @@ export async function startChorus(config: Config, logger: Logger): Promise<Runni
   let relay: RunningRelay | undefined;
   if (config.kafkaBrokers?.length) {
     try {
-      relay = startRelay({ config, store: storage.events, sql: storage.sql, logger, registry: metrics.registry });
+      relay = await startRelay({ config, store: storage.events, sql: storage.sql, logger, registry: metrics.registry });
     } catch (error) {
       await player.close();
       await sync.close();

@@ -27,7 +27,7 @@ export interface CliRelay {
   /** Names the checkpoint and the lock. */
   name: string;
   /** Starts the relay on `storage` (it runs in the background). */
-  start(storage: CliStorage, logger: Logger): { snapshot(): RelaySnapshot; stop(): Promise<void> };
+  start(storage: CliStorage, logger: Logger): Promise<{ snapshot(): RelaySnapshot; stop(): Promise<void> }>;
 }
 
 export interface CliContext {

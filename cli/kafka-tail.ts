@@ -4,7 +4,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Consumer, KafkaMessage } from 'kafkajs';
-import { createKafkaClient } from '../gateways/kafka/client.js';
 import { headersAsText } from '../gateways/kafka/message.js';
 import { isValidTopicName } from '../gateways/kafka/topics.js';
 import { CliFailure, EXIT_OK, UsageError, noPositionals, parse, wholeNumber } from './args.js';
@@ -53,6 +52,8 @@ export async function kafkaTailCommand(ctx: CliContext, args: string[]): Promise
   const brokers = ctx.settings.kafkaBrokers;
   if (!brokers?.length) throw new UsageError('kafka tail: KAFKA_BROKERS is not set (host:port,...)');
 
+  // The driver is loaded by this command only: the CLI's other commands start without it.
+  const { createKafkaClient } = await import('../gateways/kafka/client.js');
   const kafka = createKafkaClient({ brokers, clientId: 'chorus-kafka-tail', logger: ctx.logger });
   const admin = kafka.admin();
   try {

@@ -46,7 +46,7 @@ export async function relayCommand(ctx: CliContext, args: string[]): Promise<num
   // State changes are worth seeing by default when the relay runs on its own.
   const logger = ctx.logger.child({}, { level: ctx.settings.logLevel });
   return withStorage(ctx, async (storage) => {
-    const running = relay.start(storage, logger);
+    const running = await relay.start(storage, logger);
     const started = Date.now();
     const progress =
       ctx.stderr.isTTY || values.progress

@@ -121,7 +121,7 @@ describe('kafka relay, normal operation', () => {
     }
     const env = { KAFKA_BROKERS: brokers, CHORUS_KAFKA_TOPIC_PREFIX: prefix, CHORUS_KAFKA_PARTITIONS: '2', CHORUS_KAFKA_RELAY_NAME: 'app' };
     const registry = new Registry();
-    const running = startRelay({ config: loadConfig(env), store, sql, logger: capturingLogger().logger, registry, env });
+    const running = await startRelay({ config: loadConfig(env), store, sql, logger: capturingLogger().logger, registry, env });
     cleanup.push(() => running.stop());
     expect(running.settings).toMatchObject({ name: 'app', partitions: 2, replicationFactor: 1, topicPrefix: prefix });
     const head = await headIncluding(store, last);
@@ -137,8 +137,8 @@ describe('kafka relay, normal operation', () => {
     const { topics } = await readTopics(brokers, prefix);
     for (const partitions of topics.values()) expect(partitions).toBe(2);
 
-    expect(() => startRelay({ config: loadConfig({}), store, sql, logger: capturingLogger().logger })).toThrow(/KAFKA_BROKERS is not set/);
-    expect(() => startRelay({ config: loadConfig(env), store, sql, logger: capturingLogger().logger, env: { ...env, CHORUS_KAFKA_REPLICATION: '0' } })).toThrow(
+    await expect(startRelay({ config: loadConfig({}), store, sql, logger: capturingLogger().logger })).rejects.toThrow(/KAFKA_BROKERS is not set/);
+    await expect(startRelay({ config: loadConfig(env), store, sql, logger: capturingLogger().logger, env: { ...env, CHORUS_KAFKA_REPLICATION: '0' } })).rejects.toThrow(
       /CHORUS_KAFKA_REPLICATION must be a whole number/,
     );
   });
