@@ -91,10 +91,10 @@ export function prepareAppend(
     );
   }
   const seen = new Set<string>();
-  let batchTime: string | undefined;
-  const at = () => (batchTime ??= now().toISOString());
+  let time: string | undefined;
+  const batchTime = () => (time ??= now().toISOString());
   const prepared = events.map((event: unknown, index) => {
-    const p = prepareEvent(event, `append to ${stream}, event ${index}`, at);
+    const p = prepareEvent(event, `append to ${stream}, event ${index}`, batchTime);
     if (seen.has(p.id)) {
       throw new InvalidInputError('INVALID_EVENT', `append to ${stream}, event ${index}: id ${p.id} appears twice in the batch`);
     }

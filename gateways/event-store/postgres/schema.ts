@@ -153,7 +153,7 @@ $fn$;
 -- The usual group (each stream once, none deleted, no event id stored before) is written by set:
 -- one look-up of every stream's revision, one insert of every event, in the given order. The
 -- look-ups are materialised: inlined, each ran once per use of the revision in the check (twice a
--- stream, a third of the function's time, seen with auto_explain). Any other
+-- stream, a quarter of the function's time, seen with auto_explain). Any other
 -- group (a retry, a stream twice, a deleted stream) goes append by append (es_append_locked),
 -- which tells those cases apart.
 create or replace function es_append_many(p_appends jsonb)
